@@ -1,0 +1,10 @@
+-- One row per dataset row of a wave; the tool's respondentid stays in raw (keyed pseudonym here).
+select
+    cast(wave_id as varchar) as wave_id,
+    cast(line as bigint) as line,
+    cast(respondent_key as varchar) as respondent_key,
+    cast(statoverall as integer) as statoverall,
+    started_at,
+    submitted_at,
+    cast(record_status as varchar) as record_status
+from {{ source('raw_survey', 'respondents') }}

@@ -1,0 +1,91 @@
+"""All configuration in one place: paths and settings from environment variables.
+
+Every other module asks this one; nothing else reads ``os.environ`` for project settings.
+Defaults give the embedded setup (everything under ``data/`` in the project folder).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+
+# The development pseudonym key is public (it is in this file); production must set its own.
+DEV_PSEUDONYM_KEY = "siw-development-key-not-secret"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings of one process."""
+
+    landing_dir: Path
+    data_dir: Path
+    pseudonym_key: bytes
+    quarantine_threshold: float
+    environment: str
+
+    @property
+    def raw_dir(self) -> Path:
+        """Engine-neutral raw layer: parquet files per source (and wave)."""
+        return self.data_dir / "raw"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The working DuckDB warehouse that dbt builds."""
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
+    def published_path(self) -> Path:
+        """The published database that stakeholders and the report read."""
+        return self.published_dir / "report.duckdb"
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for transcoded exports and candidate files."""
+        return self.data_dir / "work"
+
+    @property
+    def landing_is_default(self) -> bool:
+        """True when the landing zone is the project's own default (the sample may go there)."""
+        return "SIW_LANDING_DIR" not in os.environ
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment (cheap; call it where needed)."""
+    data_dir = Path(os.environ.get("SIW_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    landing_dir = Path(os.environ.get("SIW_LANDING_DIR", data_dir / "landing")).resolve()
+    environment = os.environ.get("SIW_ENV", "development")
+    key = os.environ.get("SIW_PSEUDONYM_KEY", "")
+    if not key:
+        key = DEV_PSEUDONYM_KEY
+    if environment == "production" and key == DEV_PSEUDONYM_KEY:
+        raise RuntimeError(
+            "SIW_ENV=production needs its own SIW_PSEUDONYM_KEY: the development key is public"
+        )
+    return Settings(
+        landing_dir=landing_dir,
+        data_dir=data_dir,
+        pseudonym_key=key.encode("utf-8"),
+        quarantine_threshold=float(os.environ.get("SIW_QUARANTINE_THRESHOLD", "0.05")),
+        environment=environment,
+    )
+
+
+def export_environment() -> Settings:
+    """Put the resolved settings where child processes (dbt) read them, and turn telemetry off."""
+    settings = get_settings()
+    os.environ["SIW_DATA_DIR"] = str(settings.data_dir)
+    for name in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS"):
+        os.environ.setdefault(name, "1" if name == "DO_NOT_TRACK" else "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    return settings

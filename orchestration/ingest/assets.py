@@ -1,0 +1,200 @@
+"""Dagster assets of the raw layer, each behind a blocking validation check.
+
+A refused source leaves its last good raw data in place, records the refusal for the
+ingestion report, and fails its blocking check, so nothing downstream runs on it.
+"""
+
+
+import dagster as dg
+import duckdb
+
+from orchestration.config import get_settings
+from orchestration.ingest.cases import read_cases
+from orchestration.ingest.errors import SourceRefused
+from orchestration.ingest.frame import read_frame
+from orchestration.ingest.interviews import read_interview_log
+from orchestration.ingest.landing import discover_waves, safe_files
+from orchestration.ingest.rawstore import clean_scratch
+from orchestration.ingest.refusals import clear_refusal, record_refusal
+from orchestration.ingest.survey import WaveReader
+
+WAREHOUSE_POOL = "warehouse"
+OWNERS = ["team:data-engineering"]
+survey_waves = dg.DynamicPartitionsDefinition(name="survey_waves")
+
+
+def _files_metadata(files) -> dict:
+    return {
+        "files": dg.MetadataValue.md("\n".join(
+            f"- `{f.path.name}`: {f.size:,} bytes, sha256 `{f.sha256[:16]}…`" for f in files) or "(none)"),
+    }
+
+
+RAW_TABLES = {
+    "survey": ("respondents", "answers", "variables", "quarantine"),
+    "interviews": ("interviews", "interview_themes"),
+    "cases": ("cases", "case_partners"),
+    "frame": ("frame",),
+}
+TABLE_DOCS = {
+    "respondents": "one row per dataset row with its record status (current, superseded, quarantined)",
+    "answers": "every non-blank cell of the dataset, long (line, variable, value)",
+    "variables": "the variables as the structure and labels describe them",
+    "quarantine": "row faults: wave, file, line, respondentid, variable, value, rule",
+    "interviews": "one row per interview; without consent only the id",
+    "interview_themes": "interview x theme key",
+    "cases": "one row per accepted case",
+    "case_partners": "partner organisations per case",
+    "frame": "population per region x segment (empty when no frame is delivered)",
+}
+
+
+def raw_specs(source: str, description: str, **kwargs) -> list[dg.AssetSpec]:
+    """One asset per raw parquet table of a source (dbt sources map onto these keys)."""
+    return [dg.AssetSpec(["raw", source, table], group_name="raw", owners=OWNERS, skippable=True,
+                         kinds={"duckdb", "parquet"} | ({"pandera"} if source in ("survey", "interviews") else set()),
+                         description=f"{description}: {TABLE_DOCS[table]}.", **kwargs)
+            for table in RAW_TABLES[source]]
+
+
+def materialized(source: str, metadata: dict, checks: list[dg.AssetCheckResult]):
+    """Materialisation events of every table of a source; the checks ride on the first one."""
+    for i, table in enumerate(RAW_TABLES[source]):
+        yield dg.MaterializeResult(asset_key=["raw", source, table], metadata=metadata,
+                                   check_results=checks if i == 0 else None)
+
+
+def refused(source: str, check_name: str, refusal: SourceRefused) -> dg.AssetCheckResult:
+    """The failed blocking check of a refused source (nothing is materialised)."""
+    message = f"refused {refusal.path}: {refusal.reason}; the last good data stays in use"
+    return dg.AssetCheckResult(asset_key=["raw", source, RAW_TABLES[source][0]], check_name=check_name,
+                               passed=False, severity=dg.AssetCheckSeverity.ERROR, description=message,
+                               metadata={"file": refusal.path, "reason": refusal.reason})
+
+
+@dg.multi_asset(
+    specs=raw_specs("survey", "A survey wave's export (three CSV files or the Excel export) in the raw layer "
+                              "(raw/survey/wave=<id>/); unchanged files are skipped by sha256",
+                    partitions_def=survey_waves),
+    check_specs=[dg.AssetCheckSpec("pandera_survey_contract", asset=["raw", "survey", "respondents"], blocking=True,
+                                   description="The wave passes its pandera schema built from its structure and "
+                                               "labels; a wave fault refuses the wave and stops everything downstream.")],
+    can_subset=False,
+    pool=WAREHOUSE_POOL,
+)
+def raw_survey(context: dg.AssetExecutionContext):
+    """Ingest one wave (the partition); refuse it whole on a wave fault."""
+    settings = get_settings()
+    wave_id = context.partition_key
+    clean_scratch(settings.raw_dir)
+    reader = WaveReader(wave_id, settings.landing_dir / "survey" / f"wave={wave_id}", settings.raw_dir,
+                        settings.work_dir, settings.pseudonym_key, settings.quarantine_threshold)
+    try:
+        result = reader.read()
+    except SourceRefused as refusal:
+        record_refusal(settings.raw_dir, f"survey-wave={wave_id}", "survey", refusal)
+        context.log.error(f"wave {wave_id} refused: {refusal}")
+        yield refused("survey", "pandera_survey_contract", refusal)
+        return
+    clear_refusal(settings.raw_dir, f"survey-wave={wave_id}")
+    check = "pandera_survey_contract"
+    if result is None:
+        context.log.info(f"wave {wave_id}: files unchanged since the last ingestion; skipped")
+        yield from materialized("survey", {"skipped": "unchanged files (same sha256)"},
+                                [dg.AssetCheckResult(check_name=check, passed=True, metadata={"skipped": "unchanged"})])
+        return
+    metadata = {
+        **_files_metadata(result.files),
+        "encoding": result.encoding, "delimiter": repr(result.delimiter),
+        "rows_read": result.rows_read, "rows_answered": result.rows_answered,
+        "rows_quarantined": result.rows_quarantined, "rows_superseded": result.rows_superseded,
+        "columns_dropped": ", ".join(result.columns_dropped) or "none",
+        "quarantine_preview": dg.MetadataValue.md(result.quarantine_preview or "no quarantined rows"),
+    }
+    yield from materialized("survey", metadata, [dg.AssetCheckResult(
+        check_name=check, passed=True,
+        metadata={"rows_quarantined": result.rows_quarantined, "threshold": settings.quarantine_threshold})])
+
+
+@dg.multi_asset(
+    specs=raw_specs("interviews", "The expert-interview log (sheet Interviews) in the raw layer; no names, "
+                                  "e-mails or phones"),
+    check_specs=[dg.AssetCheckSpec("pandera_interview_contract", asset=["raw", "interviews", "interviews"],
+                                   blocking=True,
+                                   description="The workbook has the sheet and every column; rows pass the schema.")],
+    can_subset=False,
+    pool=WAREHOUSE_POOL,
+)
+def raw_interviews(context: dg.AssetExecutionContext):
+    """Ingest the interview log; refuse it whole when it breaks the contract."""
+    settings = get_settings()
+    files, warnings = safe_files(settings.landing_dir, settings.landing_dir / "interviews", "interview_log.xlsx")
+    for warning in warnings:
+        context.log.warning(warning)
+    check = "pandera_interview_contract"
+    try:
+        if not files:
+            raise SourceRefused(settings.landing_dir / "interviews" / "interview_log.xlsx", "is missing")
+        result = read_interview_log(files[0], settings.raw_dir, settings.pseudonym_key)
+    except SourceRefused as refusal:
+        record_refusal(settings.raw_dir, "interviews", "interviews", refusal)
+        context.log.error(str(refusal))
+        yield refused("interviews", check, refusal)
+        return
+    clear_refusal(settings.raw_dir, "interviews")
+    yield from materialized(
+        "interviews",
+        {**_files_metadata(result.files), "rows_read": result.rows_read,
+         "without_consent": result.without_consent, "labels_not_matched": len(result.quarantine)},
+        [dg.AssetCheckResult(check_name=check, passed=True, metadata={"labels_not_matched": len(result.quarantine)})])
+
+
+@dg.multi_asset(
+    specs=raw_specs("cases", "The case exports (one JSON file per case) in the raw layer; bad files are refused "
+                             "alone"),
+    check_specs=[dg.AssetCheckSpec("every_case_accepted", asset=["raw", "cases", "cases"], blocking=False,
+                                   description="Warns when a case file was refused (the other cases go on).")],
+    can_subset=False,
+    pool=WAREHOUSE_POOL,
+)
+def raw_cases(context: dg.AssetExecutionContext):
+    """Ingest every case file; a bad file is refused and reported."""
+    settings = get_settings()
+    files, warnings = safe_files(settings.landing_dir, settings.landing_dir / "cases", "*.json")
+    for warning in warnings:
+        context.log.warning(warning)
+    result = read_cases(files, settings.raw_dir)
+    refused_md = "\n".join(f"- `{r['file']}`: {r['reason']}" for r in result.refused) or "none"
+    yield from materialized(
+        "cases",
+        {"cases_accepted": len(result.accepted), "cases_refused": len(result.refused),
+         "refused": dg.MetadataValue.md(refused_md)},
+        [dg.AssetCheckResult(check_name="every_case_accepted", passed=not result.refused,
+                             severity=dg.AssetCheckSeverity.WARN, metadata={"refused": dg.MetadataValue.md(refused_md)})])
+
+
+@dg.multi_asset(
+    specs=raw_specs("frame", "The optional population frame for survey weights"),
+    can_subset=False,
+    pool=WAREHOUSE_POOL,
+)
+def raw_frame(context: dg.AssetExecutionContext):
+    """Ingest the population frame (an empty table when none is delivered)."""
+    settings = get_settings()
+    files, _ = safe_files(settings.landing_dir, settings.landing_dir / "frame", "population_frame.csv")
+    loaded, rows = read_frame(files[0] if files else None, settings.raw_dir)
+    yield from materialized("frame", {"frame_delivered": bool(files), "rows": rows, **_files_metadata(loaded)}, [])
+
+
+def wave_ids() -> list[str]:
+    """The wave ids in the landing zone now (a folder with an invalid name is ignored)."""
+    settings = get_settings()
+    return discover_waves(settings.landing_dir)[0]
+
+
+def registered_waves(raw_dir) -> list[str]:
+    """Waves that have good data in the raw layer."""
+    pattern = raw_dir / "survey" / "wave=*" / "files.parquet"
+    if not list(raw_dir.glob("survey/wave=*/files.parquet")):
+        return []
+    return [r[0] for r in duckdb.sql(f"SELECT DISTINCT wave_id FROM read_parquet('{pattern}') ORDER BY 1").fetchall()]

@@ -1,0 +1,47 @@
+"""The optional population frame (``frame/population_frame.csv``) for survey weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.ingest.errors import SourceRefused
+from orchestration.ingest.landing import LandingFile, describe
+from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
+from orchestration.ingest.textfiles import read_small_csv
+from orchestration.reference import reference
+
+HEADER = ["region_navn", "segment", "population"]
+SEGMENTS = ("forening", "kommunalt_tilbud")
+
+
+def read_frame(path: Path | None, raw_dir: Path) -> tuple[list[LandingFile], int]:
+    """Write ``raw/frame/current/frame.parquet`` (empty when no frame is delivered)."""
+    files, rows = [], []
+    if path is not None:
+        files = [describe(path)]
+        try:
+            records = read_small_csv(path)
+        except UnicodeDecodeError:
+            raise SourceRefused(path, "cannot be decoded as UTF-8 or Windows-1252") from None
+        if not records or [h.strip() for h in records[0][:3]] != HEADER:
+            raise SourceRefused(path, f"must start with the header {';'.join(HEADER)}")
+        regions = {row["region_navn"] for row in reference("kommuner")} | {"Landsdækkende"}
+        for number, record in enumerate(records[1:], start=2):
+            region, segment, population = (c.strip() for c in (record + ["", "", ""])[:3])
+            if region not in regions or segment not in SEGMENTS or not population.isdigit():
+                raise SourceRefused(path, f"line {number} is not a region, a segment and a count: {record}")
+            rows.append({"region_navn": region, "segment": segment, "population": int(population)})
+    frame = pd.DataFrame(rows, columns=HEADER)
+    con = duckdb.connect()
+    try:
+        con.register("frame_df", frame)
+        with replace_folder(raw_dir / "frame" / "current") as out:
+            copy_to_parquet(con, "SELECT region_navn::VARCHAR AS region_navn, segment::VARCHAR AS segment, "
+                                 "population::BIGINT AS population FROM frame_df", out / "frame.parquet")
+            write_registry(out, files)
+    finally:
+        con.close()
+    return files, len(rows)

@@ -1,0 +1,117 @@
+"""Delimited text exports: detect encoding and delimiter, transcode to UTF-8 in a stream.
+
+DuckDB 2.0 reads only UTF-8, UTF-16 and Latin-1 without a downloaded extension, and
+Windows-1252 is not Latin-1 (0x80-0x9F), so every text export is transcoded chunk by chunk
+with Python's incremental codecs (never read whole) and DuckDB reads the UTF-8 copy.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.ingest.errors import SourceRefused
+
+CHUNK_BYTES = 1 << 20
+DELIMITERS = (";", ",", "\t")
+
+
+@dataclass(frozen=True)
+class TextExport:
+    """A transcoded export: the UTF-8 copy, what it was, and its header fields."""
+
+    source: Path
+    utf8_path: Path
+    encoding: str
+    delimiter: str
+    header: list[str]
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a text export: a BOM decides, else UTF-8 if it decodes, else Windows-1252."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8"
+
+
+def transcode(path: Path, target: Path) -> str:
+    """Write ``path`` as UTF-8 to ``target`` and return the source encoding.
+
+    Tries UTF-8 first (strict) and falls back to Windows-1252 (strict too: its five undefined
+    bytes, or NUL bytes outside UTF-16, mean the file cannot be decoded).
+    """
+    first = detect_encoding(path)
+    candidates = [first] if first != "utf-8" else ["utf-8", "cp1252"]
+    for encoding in candidates:
+        try:
+            _transcode_with(path, target, encoding)
+            return encoding
+        except UnicodeDecodeError as error:
+            last = error
+    raise SourceRefused(path, f"cannot be decoded as UTF-8, UTF-16 or Windows-1252 ({last.reason} "
+                              f"at byte {last.start})")
+
+
+def _transcode_with(path: Path, target: Path, encoding: str) -> None:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with open(path, "rb") as source, open(target, "w", encoding="utf-8", newline="") as out:
+        while chunk := source.read(CHUNK_BYTES):
+            text = decoder.decode(chunk)
+            if "\x00" in text:
+                raise UnicodeDecodeError(encoding, chunk, 0, 1, "NUL byte in a text file")
+            out.write(text)
+        out.write(decoder.decode(b"", final=True))
+
+
+def first_record(utf8_path: Path, delimiter: str) -> list[str]:
+    """The first CSV record (the header) of a UTF-8 file, quoted fields handled."""
+    with open(utf8_path, encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle, delimiter=delimiter), [])
+
+
+def detect_delimiter(utf8_path: Path) -> str:
+    """The delimiter of the header line: the candidate that splits it into the most fields."""
+    with open(utf8_path, encoding="utf-8", newline="") as handle:
+        line = handle.readline()
+    counts = {d: line.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+def open_text_export(path: Path, work_dir: Path) -> TextExport:
+    """Transcode a delimited export and read its header; refuse empty or undecodable files."""
+    if path.stat().st_size == 0:
+        raise SourceRefused(path, "is empty")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    target = work_dir / f"{path.parent.name}__{path.name}.utf8"
+    encoding = transcode(path, target)
+    delimiter = detect_delimiter(target)
+    header = first_record(target, delimiter)
+    if not any(field.strip() for field in header):
+        raise SourceRefused(path, "is empty (no header row)")
+    return TextExport(path, target, encoding, delimiter, [h.strip() for h in header])
+
+
+def sniff_text(data: bytes) -> str:
+    """Decode a small text file (the population frame) by the same rules, in memory."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("cp1252", data, 0, 1, "undecodable")
+
+
+def read_small_csv(path: Path) -> list[list[str]]:
+    """All records of a small delimited file (reference-sized), encoding and delimiter detected."""
+    text = sniff_text(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first.count)
+    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row]

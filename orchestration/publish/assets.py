@@ -1,0 +1,134 @@
+"""Write-audit-publish: the published database that stakeholders and the report read.
+
+The reporting tables are copied from the working warehouse (opened read-only) into a new
+DuckDB file, audited there, and only then moved over ``published/report.duckdb`` with an
+atomic rename. A failed audit leaves the previous publication byte for byte as it was.
+The file is written in storage version v1.4.0 so that Evidence's DuckDB 1.4 driver reads it.
+"""
+
+
+import datetime as dt
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.config import PROJECT_ROOT, Settings, get_settings
+from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
+
+STORAGE_VERSION = "v1.4.0"
+PUBLISHED_TABLES = ("response", "interviews", "cases")
+REGISTRIES = ("survey/wave=*/files.parquet", "interviews/log/files.parquet", "cases/all/files.parquet",
+              "frame/current/files.parquet")
+
+
+class AuditFailed(Exception):
+    """The candidate publication failed a check; names the check and the failing values."""
+
+
+def git_sha() -> str:
+    """The commit the pipeline runs from (``SIW_GIT_SHA`` wins; 'unknown' outside a checkout)."""
+    if os.environ.get("SIW_GIT_SHA"):
+        return os.environ["SIW_GIT_SHA"]
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def sources_sha256(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> str:
+    """One sha256 over the registered landing files the raw layer was built from."""
+    globs = [str(raw_dir / pattern) for pattern in REGISTRIES if list(raw_dir.glob(pattern))]
+    if not globs:
+        return ""
+    listing = ", ".join(f"'{g}'" for g in globs)
+    return con.execute(f"""
+        SELECT sha256(string_agg(path || ':' || sha256, chr(10) ORDER BY path, sha256))
+        FROM read_parquet([{listing}], union_by_name = true)""").fetchone()[0]
+
+
+def build_candidate(settings: Settings, run_id: str) -> Path:
+    """Copy the reporting tables and the refresh log into a new DuckDB file; return its path."""
+    settings.published_dir.mkdir(parents=True, exist_ok=True)
+    candidate = settings.published_dir / f".candidate-{uuid.uuid4().hex}.duckdb"
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{settings.warehouse_path}' AS wh (READ_ONLY)")
+        con.execute(f"ATTACH '{candidate}' AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("CREATE SCHEMA pub.reporting")
+        for table in PUBLISHED_TABLES:
+            con.execute(f"CREATE TABLE pub.reporting.{table} AS SELECT * FROM wh.reporting.{table}")
+        con.execute("CREATE TABLE pub.reporting.refresh (published_at TIMESTAMP, run_id VARCHAR, "
+                    "git_sha VARCHAR, sources_sha256 VARCHAR)")
+        if settings.published_path.exists():
+            con.execute(f"ATTACH '{settings.published_path}' AS prev (READ_ONLY)")
+            con.execute("INSERT INTO pub.reporting.refresh SELECT published_at, run_id, git_sha, sources_sha256 "
+                        "FROM prev.reporting.refresh")
+            con.execute("DETACH prev")
+        con.execute("INSERT INTO pub.reporting.refresh VALUES (?, ?, ?, ?)",
+                    [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), run_id, git_sha(),
+                     sources_sha256(con, settings.raw_dir)])
+        con.execute("DETACH pub")
+    except BaseException:
+        con.close()
+        candidate.unlink(missing_ok=True)
+        raise
+    con.close()
+    return candidate
+
+
+def audit(candidate: Path) -> dict[str, int]:
+    """Basic structural audit of a candidate: every table present and non-empty. Returns row counts."""
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        counts = {t: con.execute(f"SELECT count(*) FROM reporting.{t}").fetchone()[0]
+                  for t in (*PUBLISHED_TABLES, "refresh")}
+    finally:
+        con.close()
+    empty = [t for t in ("response", "refresh") if counts[t] == 0]
+    if empty:
+        raise AuditFailed(f"candidate publication: table reporting.{empty[0]} is empty")
+    return counts
+
+
+def publish(candidate: Path, target: Path) -> None:
+    """Move the audited candidate over the publication atomically (same folder, one rename)."""
+    with open(candidate, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(candidate, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+@dg.asset(
+    key=["publish", "report_database"],
+    deps=[dg.AssetKey(["reporting", t]) for t in PUBLISHED_TABLES],
+    group_name="publish",
+    owners=OWNERS,
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    description="The published database ($SIW_DATA_DIR/published/report.duckdb): the reporting tables, "
+                "audited in a candidate file and then swapped in atomically.",
+)
+def published_report_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = get_settings()
+    candidate = build_candidate(settings, context.run_id)
+    try:
+        counts = audit(candidate)
+    except AuditFailed:
+        candidate.unlink(missing_ok=True)
+        raise
+    publish(candidate, settings.published_path)
+    context.log.info(f"published {settings.published_path}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(settings.published_path)),
+        "storage_version": STORAGE_VERSION,
+        **{f"rows_{table}": n for table, n in counts.items()},
+    })
