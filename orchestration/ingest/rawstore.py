@@ -53,8 +53,8 @@ def write_registry(folder: Path, files: list, **extra: str) -> None:
     con = duckdb.connect()
     try:
         con.execute("CREATE TABLE registry (file_name VARCHAR, path VARCHAR, size_bytes BIGINT, sha256 VARCHAR)")
-        con.executemany("INSERT INTO registry VALUES (?, ?, ?, ?)",
-                        [(f.path.name, str(f.path), f.size, f.sha256) for f in files])
+        for f in files:
+            con.execute("INSERT INTO registry VALUES (?, ?, ?, ?)", [f.path.name, str(f.path), f.size, f.sha256])
         columns = "".join(f", '{value}' AS {name}" for name, value in extra.items())
         copy_to_parquet(con, f"SELECT *{columns}, now() AS read_at FROM registry", folder / "files.parquet")
     finally:

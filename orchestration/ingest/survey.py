@@ -324,7 +324,8 @@ class WaveReader:
                         [(v.name, v.question, v.question_type, v.sub_type, v.kind, v.text,
                           ",".join(sorted(v.codes, key=lambda c: (len(c), c)))) for v in variables.values()])
         con.execute("CREATE TABLE dropped (variable VARCHAR)")
-        con.executemany("INSERT INTO dropped VALUES (?)", [(c,) for c in result.columns_dropped])
+        for column in result.columns_dropped:
+            con.execute("INSERT INTO dropped VALUES (?)", [column])
         answer_vars = [n for n in con.execute("DESCRIBE ds").df()["column_name"]
                        if n not in ("_line", *RESPONDENT_VARIABLES)]
         unpivot_list = ", ".join(f'"{n}"' for n in answer_vars)

@@ -1,0 +1,64 @@
+"""Shared fixtures: temporary landing zones and data folders, and small exports made in the test."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from orchestration.sample_exports import survey_labels, survey_structure, survey_variables, write_landing_tree
+
+STRUCTURE_HEADER = ["questionName", "variableName", "questionType", "subType", "questionText", "choiceValue",
+                    "choiceText"]
+
+
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    """A landing zone and a data folder of the test's own, set in the environment."""
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    landing.mkdir()
+    data.mkdir()
+    monkeypatch.setenv("SIW_LANDING_DIR", str(landing))
+    monkeypatch.setenv("SIW_DATA_DIR", str(data))
+    return landing, data
+
+
+@pytest.fixture(scope="session")
+def sample_tree(tmp_path_factory) -> Path:
+    """A small sample landing tree from the generator (read-only for tests)."""
+    return write_landing_tree(tmp_path_factory.mktemp("sample") / "landing", invited=400, seed=7)
+
+
+def answered_row(respondentid: int, **values) -> dict:
+    """A completed respondent with a valid answer in every coded variable."""
+    row = {v: "" for v in survey_variables()}
+    for var in survey_variables():
+        if var.startswith(("q1_", "q3_", "q7_", "q10_")):
+            row[var] = "0"
+        elif var.startswith(("q9_", "q11_")) or var in ("q5", "q8"):
+            row[var] = "4"
+        elif var in ("q2", "q4", "q6", "q12"):
+            row[var] = "1"
+    row.update({"respondentid": str(respondentid), "statoverall": "4", "started": "12-06-2020 10:00:00",
+                "submitted": "12-06-2020 10:20:00", "org_type": "1", "org_name": "Røde Kors Odder",
+                "contact_email": "ole@example.dk", "geo_scope": "1", "kommune": "751", "staff_size": "2",
+                "volunteer_size": "3", "q13_open": "Ring til Ole på 12 34 56 78"})
+    row.update({k: str(v) for k, v in values.items()})
+    return row
+
+
+def write_wave(folder: Path, rows: list[dict], encoding: str = "cp1252", delimiter: str = ";",
+               columns: list[str] | None = None) -> Path:
+    """Write a three-file CSV export of ``rows`` (dicts by variable) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = columns or survey_variables()
+    tables = {
+        "dataset.csv": [columns] + [[row.get(c, "") for c in columns] for row in rows],
+        "structure.csv": [STRUCTURE_HEADER + [""]] + [r + [""] for r in survey_structure()],
+        "labels.csv": survey_labels(),
+    }
+    for name, records in tables.items():
+        with open(folder / name, "w", encoding=encoding, newline="") as handle:
+            csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows(records)
+    return folder

@@ -1,0 +1,116 @@
+"""The sample-export generator writes a tree in the contract's shape, deterministically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+
+from orchestration.reference import keys, kommune_codes
+from orchestration.sample_exports import main, survey_variables, write_landing_tree
+
+
+def read_cp1252(path):
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("cp1252"), newline=""), delimiter=";"))
+
+
+def test_tree_has_every_file_of_the_contract(sample_tree):
+    assert {p.relative_to(sample_tree).as_posix() for p in sample_tree.rglob("*") if p.is_file()} >= {
+        "survey/wave=2020-06/dataset.csv", "survey/wave=2020-06/structure.csv", "survey/wave=2020-06/labels.csv",
+        "survey/wave=2021-03/dataset.xlsx", "interviews/interview_log.xlsx", "frame/population_frame.csv",
+        "cases/aarhus-ensomhed.json"}
+
+
+def test_csv_export_is_windows_1252_semicolon_crlf(sample_tree):
+    raw = (sample_tree / "survey/wave=2020-06/dataset.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # Danish letters in Windows-1252, not UTF-8
+    assert b"\r\n" in raw and raw.count(b"\n") == raw.count(b"\r\n")
+    rows = read_cp1252(sample_tree / "survey/wave=2020-06/dataset.csv")
+    header = rows[0]
+    assert header[: len(survey_variables())] == survey_variables()
+    assert "ip_address" in header  # a column the structure does not describe
+    body = rows[1:]
+    assert all(len(r) == len(header) for r in body)
+    col = {name: i for i, name in enumerate(header)}
+    assert any(r[col["kommune"]].startswith("0") for r in body)  # leading zeros
+    assert any("\n" in r[col["q13_open"]] for r in body)  # quoted line breaks
+    assert any(";" in r[col["q13_open"]] and "@" in (r[col["q13_open"]] + r[col["contact_email"]]) for r in body)
+    ids = [r[col["respondentid"]] for r in body]
+    assert len(ids) > len(set(ids))  # re-submissions
+    assert any(r[col["q2"]] == "9" for r in body)  # "ved ikke"
+    assert any(r[col["statoverall"]] == "3" for r in body)  # partial answers
+    codes = {int(r[col["kommune"]]) for r in body if r[col["kommune"]].isdigit()}
+    assert codes - {999} <= kommune_codes()
+
+
+def test_structure_has_trailing_column_and_labels_no_header(sample_tree):
+    structure = read_cp1252(sample_tree / "survey/wave=2020-06/structure.csv")
+    assert structure[0][:7] == ["questionName", "variableName", "questionType", "subType", "questionText",
+                                "choiceValue", "choiceText"]
+    assert structure[0][7] == ""
+    labels = read_cp1252(sample_tree / "survey/wave=2020-06/labels.csv")
+    assert labels[0] == ["statoverall", "1", "Ny"]
+    assert {r[0] for r in labels} >= {"q2", "q9_10", "q11_8"}
+
+
+def test_excel_wave_and_interview_log(sample_tree):
+    book = openpyxl.load_workbook(sample_tree / "survey/wave=2021-03/dataset.xlsx", read_only=True)
+    assert book.sheetnames == ["Dataset", "Structure", "Labels"]
+    header = next(book["Dataset"].iter_rows(values_only=True))
+    assert set(header) == set(survey_variables()) | {"ip_address"} and list(header) != survey_variables()
+    log = openpyxl.load_workbook(sample_tree / "interviews/interview_log.xlsx", read_only=True)
+    assert log.sheetnames == ["Forside", "Interviews"]
+    rows = list(log["Interviews"].iter_rows(values_only=True))
+    assert rows[0][0] == "Interview-ID" and len(rows) > 30
+
+
+def test_cases_use_reference_keys(sample_tree):
+    for path in (sample_tree / "cases").glob("*.json"):
+        case = json.loads(path.read_text(encoding="utf-8"))
+        assert case["case_id"] == path.stem
+        assert set(case["innovation_types"]) <= keys("innovation_types")
+        assert set(case["barriers_overcome"]) <= keys("barriers")
+        assert case["lead"]["type"] in keys("case_org_types")
+        assert case["municipality_code"] in kommune_codes()
+
+
+def test_calibrated_to_the_published_findings(tmp_path):
+    tree = write_landing_tree(tmp_path / "big", invited=6000, seed=1)
+    rows = read_cp1252(tree / "survey/wave=2020-06/dataset.csv")
+    col = {name: i for i, name in enumerate(rows[0])}
+    done = [r for r in rows[1:] if r[col["statoverall"]] == "4"]
+    share = lambda rs, var, yes: sum(r[col[var]] == yes for r in rs) / len(rs)  # noqa: E731
+    assert 0.35 < len(done) / (len(rows) - 1) < 0.45
+    assert 0.74 < share(done, "q2", "1") < 0.86
+    innov = [r for r in done if r[col["q4"]]]
+    assert 0.40 < share(innov, "q4", "1") < 0.54
+    assert 0.20 < share(done, "q6", "1") < 0.30
+    more = [r for r in done if r[col["q6"]] == "1" and r[col["q12"]]]
+    assert 0.55 < share(more, "q12", "1") < 0.69
+
+
+def test_deterministic_for_a_seed(tmp_path):
+    a = write_landing_tree(tmp_path / "a", invited=300, seed=3)
+    b = write_landing_tree(tmp_path / "b", invited=300, seed=3)
+    for path in a.rglob("*"):
+        if path.is_file() and path.suffix != ".xlsx":
+            assert path.read_bytes() == (b / path.relative_to(a)).read_bytes(), path
+        elif path.suffix == ".xlsx":
+            book_a = openpyxl.load_workbook(path, read_only=True)
+            book_b = openpyxl.load_workbook(b / path.relative_to(a), read_only=True)
+            for sheet in book_a.sheetnames:
+                assert list(book_a[sheet].iter_rows(values_only=True)) == \
+                       list(book_b[sheet].iter_rows(values_only=True))
+    c = write_landing_tree(tmp_path / "c", invited=300, seed=4)
+    assert (c / "survey/wave=2020-06/dataset.csv").read_bytes() != (a / "survey/wave=2020-06/dataset.csv").read_bytes()
+
+
+def test_cli_refuses_a_filled_folder(tmp_path):
+    (tmp_path / "x").write_text("keep me")
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path), "--invited", "10"])
+    assert (tmp_path / "x").read_text() == "keep me"
