@@ -1,0 +1,57 @@
+"""The code location loads, and its graph is what we expect (a change to it is a visible diff)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.config import DEV_PSEUDONYM_KEY, get_settings
+from orchestration.definitions import defs
+
+EXPECTED_ASSETS = {
+    "raw/survey/respondents", "raw/survey/answers", "raw/survey/variables", "raw/survey/quarantine",
+    "raw/interviews/interviews", "raw/interviews/interview_themes", "raw/cases/cases", "raw/cases/case_partners",
+    "raw/frame/frame", "staging/stg_survey__respondents", "staging/stg_survey__answers",
+    "reporting/response", "reporting/interviews", "reporting/cases", "publish/report_database",
+}
+EXPECTED_CHECKS = {
+    ("raw/survey/respondents", "pandera_survey_contract"),
+    ("raw/interviews/interviews", "pandera_interview_contract"),
+    ("raw/cases/cases", "every_case_accepted"),
+}
+
+
+def test_definitions_load_with_the_expected_graph():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert EXPECTED_ASSETS <= keys
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert EXPECTED_CHECKS <= checks
+    # dbt tests are asset checks too
+    assert ("reporting/response", "unique_combination_response_wave_id__segment") in checks
+
+
+def test_lineage_runs_from_raw_to_publication():
+    graph = defs.resolve_asset_graph()
+    from dagster import AssetKey
+    upstream = graph.get(AssetKey(["publish", "report_database"])).parent_keys
+    assert AssetKey(["reporting", "response"]) in upstream
+    assert AssetKey(["raw", "survey", "respondents"]) in graph.get(AssetKey(["staging", "stg_survey__respondents"])).parent_keys
+
+
+def test_every_asset_is_described_owned_and_grouped():
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.description, spec.key
+        assert spec.owners, spec.key
+        assert spec.group_name in {"raw", "reference", "staging", "intermediate", "marts", "reporting", "publish"}
+
+
+def test_development_key_is_refused_in_production(monkeypatch):
+    monkeypatch.setenv("SIW_ENV", "production")
+    monkeypatch.delenv("SIW_PSEUDONYM_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SIW_PSEUDONYM_KEY"):
+        get_settings()
+    monkeypatch.setenv("SIW_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)
+    with pytest.raises(RuntimeError):
+        get_settings()
+    monkeypatch.setenv("SIW_PSEUDONYM_KEY", "a-real-secret")
+    assert get_settings().pseudonym_key == b"a-real-secret"

@@ -1,0 +1,88 @@
+"""`make run`'s path for real: a Dagster instance, dbt, DuckDB and the published file."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration import pipeline
+from orchestration.definitions import defs
+from orchestration.ingest.assets import raw_survey
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.instance_for_test(temp_dir=str(home)) as inst:
+        monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: inst))
+        yield inst
+
+
+def published(data):
+    con = duckdb.connect(str(data / "published" / "report.duckdb"), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM reporting.{t} ORDER BY ALL").fetchall()
+                for t in ("response", "interviews", "cases", "refresh")}
+    finally:
+        con.close()
+
+
+def test_full_run_publishes_and_a_rerun_skips_unchanged_waves(dirs, sample_tree, instance, capsys):
+    landing, data = dirs
+    shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
+    assert pipeline.run(allow_sample=False) == 0
+    first = published(data)
+    alle = [r for r in first["response"] if r[1] == "alle"]
+    assert [r[0] for r in alle] == ["2020-06", "2021-03"]
+    assert all(r[2] > 0 and 0 < r[5] < 1 for r in alle)
+    assert first["interviews"] and first["cases"] and len(first["refresh"]) == 1
+    assert "published database:" in capsys.readouterr().out
+    # The same files again: waves are skipped, the numbers stay, one more refresh is logged.
+    assert pipeline.run(allow_sample=False) == 0
+    second = published(data)
+    assert second["response"] == first["response"] and len(second["refresh"]) == 2
+    skipped = [e for e in instance.get_event_records(dg.EventRecordsFilter(
+        event_type=dg.DagsterEventType.ASSET_MATERIALIZATION, asset_key=dg.AssetKey(["raw", "survey", "respondents"])))]
+    assert any("skipped" in r.asset_materialization.metadata for r in skipped)
+
+
+def test_a_refused_wave_stops_the_run_and_keeps_the_publication(dirs, sample_tree, instance, capsys):
+    landing, data = dirs
+    shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
+    assert pipeline.run(allow_sample=False) == 0
+    before = (data / "published" / "report.duckdb").read_bytes()
+    (landing / "survey/wave=2020-06/labels.csv").unlink()
+    assert pipeline.run(allow_sample=False) == 1
+    err = capsys.readouterr().err
+    assert "pandera_survey_contract" in err and "labels.csv" in err and "is missing" in err
+    assert (data / "published" / "report.duckdb").read_bytes() == before
+
+
+def test_the_survey_check_shows_the_refusal_in_dagster(dirs, instance):
+    landing, data = dirs
+    (landing / "survey/wave=2020-06").mkdir(parents=True)
+    (landing / "survey/wave=2020-06/dataset.csv").write_text("respondentid\n1\n")
+    instance.add_dynamic_partitions("survey_waves", ["2020-06"])
+    result = dg.materialize([raw_survey], partition_key="2020-06", instance=instance, raise_on_error=False)
+    assert not result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and "structure.csv" in evaluation.metadata["file"].value
+    assert not (data / "raw/survey/wave=2020-06").exists()
+
+
+def test_sample_is_written_only_into_the_default_landing_zone(tmp_path, monkeypatch):
+    monkeypatch.delenv("SIW_LANDING_DIR", raising=False)
+    monkeypatch.setenv("SIW_DATA_DIR", str(tmp_path / "data"))
+    from orchestration.config import get_settings
+    settings = get_settings()
+    pipeline.ensure_landing(settings, allow_sample=True)
+    assert (tmp_path / "data/landing/survey/wave=2020-06/dataset.csv").exists()
+    monkeypatch.setenv("SIW_LANDING_DIR", str(tmp_path / "mine"))
+    with pytest.raises(SystemExit, match="is empty"):
+        pipeline.ensure_landing(get_settings(), allow_sample=True)
+    assert not (tmp_path / "mine").exists()
