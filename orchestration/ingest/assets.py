@@ -181,9 +181,21 @@ def raw_cases(context: dg.AssetExecutionContext):
 def raw_frame(context: dg.AssetExecutionContext):
     """Ingest the population frame (an empty table when none is delivered)."""
     settings = get_settings()
-    files, _ = safe_files(settings.landing_dir, settings.landing_dir / "frame", "population_frame.csv")
-    loaded, rows = read_frame(files[0] if files else None, settings.raw_dir)
-    yield from materialized("frame", {"frame_delivered": bool(files), "rows": rows, **_files_metadata(loaded)}, [])
+    files, warnings = safe_files(settings.landing_dir, settings.landing_dir / "frame", "population_frame.csv")
+    for warning in warnings:
+        context.log.warning(warning)
+    refusal_note = {}
+    try:
+        loaded, rows = read_frame(files[0] if files else None, settings.raw_dir)
+        clear_refusal(settings.raw_dir, "frame")
+    except SourceRefused as refusal:
+        # The frame is optional: a broken one is reported and weighting is left out (NULL), not the run.
+        context.log.warning(str(refusal))
+        record_refusal(settings.raw_dir, "frame", "frame", refusal)
+        loaded, rows = read_frame(None, settings.raw_dir)
+        refusal_note = {"refused": f"{refusal.path}: {refusal.reason}"}
+    yield from materialized("frame", {"frame_delivered": bool(loaded), "rows": rows, **refusal_note,
+                                      **_files_metadata(loaded)}, [])
 
 
 def wave_ids() -> list[str]:
