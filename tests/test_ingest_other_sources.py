@@ -109,14 +109,18 @@ def test_bad_case_files_are_refused_alone(dirs):
     good = write_case(landing, "good")
     unknown = write_case(landing, "unknown", innovation_types=["teleportation"])
     no_title = write_case(landing, "no-title", title="")
+    bad_lead = write_case(landing, "bad-lead", lead={"name": "X", "type": "rumskib"})
+    no_code = write_case(landing, "no-code", municipality_code=None)
     broken = landing / "broken.json"
     broken.write_text('{"case_id": "broken", ', encoding="utf-8")
-    result = read_cases([good, unknown, no_title, broken], data / "raw")
+    result = read_cases([good, unknown, no_title, bad_lead, no_code, broken], data / "raw")
     assert [c["case_id"] for c in result.accepted] == ["good"]
     reasons = {r["file"].rsplit("/", 1)[1]: r["reason"] for r in result.refused}
     assert "teleportation" in reasons["unknown.json"]
     assert "title" in reasons["no-title.json"]
     assert "not valid JSON" in reasons["broken.json"]
+    assert "rumskib" in reasons["bad-lead.json"]
+    assert "municipality_code" in reasons["no-code.json"]
     assert [r[0] for r in parquet(data, "cases/all/cases.parquet")] == ["good"]
     stored = str(parquet(data, "cases/all/cases.parquet")) + str(parquet(data, "cases/all/case_partners.parquet"))
     assert "hanne@example.dk" not in stored and "87 13 20 00" not in stored
@@ -141,6 +145,10 @@ def test_frame_is_optional_and_read_in_windows_1252(dirs):
     files, rows = read_frame(path, data / "raw")
     assert rows == 2
     assert ("Region Sjælland", "forening", 748) in parquet(data, "frame/current/frame.parquet")
+    path.write_bytes("region_navn;segment;population\r\nRegion Sjælland;forening;748\r\n"
+                     "Region Fyn;forening;12\r\n".encode("cp1252"))
+    with pytest.raises(SourceRefused, match="line 3, column region_navn: 'Region Fyn'"):
+        read_frame(path, data / "raw")
 
 
 def test_links_out_of_the_landing_zone_are_not_followed(tmp_path):

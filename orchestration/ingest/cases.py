@@ -1,6 +1,7 @@
 """Case exports: one JSON object per file in ``cases/``.
 
-Each file is validated alone against the contract (required fields, reference keys); a bad
+Each file is parsed alone (JSON and its shape), then every case is validated by a pandera schema
+(required fields, reference keys; lazily, so each file's failure is named); a bad
 file is refused and reported while the other cases go on, and two files with the same
 ``case_id`` are both refused. The contact person is never stored; the summary (free text)
 stays in the raw layer.
@@ -14,12 +15,12 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pandera.pandas as pa
 
 from orchestration.ingest.landing import LandingFile, describe
 from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
 from orchestration.reference import keys, kommune_codes
 
-REQUIRED = ("case_id", "title", "municipality_code", "lead")
 STATUSES = ("videreført", "afsluttet", "sat_på_pause")
 LISTS = {"target_groups": "target_groups", "innovation_types": "innovation_types",
          "barriers_overcome": "barriers"}
@@ -33,64 +34,100 @@ class CaseResult:
     refused: list[dict] = field(default_factory=list)
 
 
-def case_problem(case: object) -> str | None:
-    """Why a parsed case breaks the contract, or None when it is valid."""
-    if not isinstance(case, dict):
-        return "is not a JSON object"
-    for name in REQUIRED:
-        if case.get(name) in (None, ""):
-            return f"lacks the required field {name!r}"
-    if not isinstance(case["case_id"], str) or not isinstance(case["title"], str):
-        return "case_id and title must be strings"
-    code = case["municipality_code"]
-    if isinstance(code, bool) or not isinstance(code, (int, str)) or not str(code).isdigit() \
-            or int(code) not in kommune_codes():
-        return f"municipality_code {code!r} is not a municipality of the reference list"
+def case_schema() -> pa.DataFrameSchema:
+    """The pandera schema of flattened cases (one row per file): required fields and reference keys."""
     org_types = keys("case_org_types")
-    lead = case["lead"]
-    if not isinstance(lead, dict) or not isinstance(lead.get("name"), str) or lead.get("type") not in org_types:
-        return f"lead must have a name and a type of case_org_types (got {lead!r})"
-    partners = case.get("partners", [])
-    if not isinstance(partners, list):
-        return "partners must be a list"
-    for partner in partners:
-        if not isinstance(partner, dict) or not isinstance(partner.get("name"), str) \
-                or partner.get("type") not in org_types:
-            return f"partner {partner!r} needs a name and a type of case_org_types"
-    for name, listing in LISTS.items():
-        values = case.get(name, [])
-        if not isinstance(values, list):
-            return f"{name} must be a list"
-        unknown = [v for v in values if v not in keys(listing)]
-        if unknown:
-            return f"{name} holds {unknown[0]!r}, not a key of {listing}"
-    if case.get("status") not in (None, *STATUSES):
-        return f"status {case.get('status')!r} is not one of {', '.join(STATUSES)}"
-    return None
+
+    def keys_of(listing: str) -> pa.Check:
+        allowed = keys(listing)
+        return pa.Check(lambda values: all(isinstance(v, str) and v in allowed for v in values),
+                        element_wise=True, name=f"keys of {listing}")
+
+    text = pa.Check(lambda value: isinstance(value, str) and value.strip() != "", element_wise=True,
+                    name="non-empty text")
+    return pa.DataFrameSchema({
+        "case_id": pa.Column(object, text),
+        "title": pa.Column(object, text),
+        "municipality_code": pa.Column(object, pa.Check(
+            lambda code: not isinstance(code, bool) and str(code).isdigit() and int(code) in kommune_codes(),
+            element_wise=True, name="a municipality of the reference list")),
+        "lead_name": pa.Column(object, text),
+        "lead_type": pa.Column(object, pa.Check.isin(sorted(org_types))),
+        "partner_names": pa.Column(object, pa.Check(lambda names: all(isinstance(n, str) and n for n in names),
+                                                    element_wise=True, name="partner names")),
+        "partner_types": pa.Column(object, keys_of("case_org_types")),
+        **{name: pa.Column(object, keys_of(listing)) for name, listing in LISTS.items()},
+        "status": pa.Column(object, pa.Check.isin(STATUSES), nullable=True),
+    })
 
 
-def load_case(path: Path) -> tuple[dict | None, str | None]:
-    """Parse and validate one case file: (case, None) or (None, reason)."""
+def flatten(case: object) -> tuple[dict | None, str | None]:
+    """The JSON shape of a case as one flat row, or the reason it has not the contract's shape."""
+    if not isinstance(case, dict):
+        return None, "is not a JSON object"
+    lead, partners = case.get("lead"), case.get("partners", [])
+    if not isinstance(lead, dict):
+        return None, f"lacks the required field 'lead' as an object with name and type (got {lead!r})"
+    if not isinstance(partners, list) or not all(isinstance(p, dict) for p in partners):
+        return None, "partners must be a list of objects with name and type"
+    lists = {name: case.get(name, []) for name in LISTS}
+    bad = [name for name, values in lists.items() if not isinstance(values, list)]
+    if bad:
+        return None, f"{bad[0]} must be a list"
+    return {"case_id": case.get("case_id"), "title": case.get("title"),
+            "municipality_code": case.get("municipality_code"), "lead_name": lead.get("name"),
+            "lead_type": lead.get("type"), "partner_names": [p.get("name") for p in partners],
+            "partner_types": [p.get("type") for p in partners], **lists, "status": case.get("status")}, None
+
+
+def validate_cases(rows: list[dict]) -> dict[int, str]:
+    """Lazy pandera validation of flattened cases: the first failure of each failing row, by position."""
+    frame = pd.DataFrame(rows, columns=list(case_schema().columns), dtype=object)
+    try:
+        case_schema().validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        problems: dict[int, str] = {}
+        for _, failure in errors.failure_cases.iterrows():
+            if failure["index"] is None or failure["index"] != failure["index"]:
+                continue
+            column, check = failure["column"], str(failure["check"])
+            reason = (f"lacks the required field {column!r}" if check.startswith("not_nullable")
+                      else f"{column} {failure['failure_case']!r} breaks the rule {check}")
+            problems.setdefault(int(failure["index"]), reason)
+        return problems
+    return {}
+
+
+def load_case(path: Path) -> tuple[dict | None, dict | None, str | None]:
+    """Parse one case file: (case, flat row, None) or (None, None, reason)."""
     if path.stat().st_size > MAX_CASE_BYTES:
-        return None, f"is larger than {MAX_CASE_BYTES:,} bytes"
+        return None, None, f"is larger than {MAX_CASE_BYTES:,} bytes"
     try:
         case = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as error:
-        return None, f"is not UTF-8 ({error.reason} at byte {error.start})"
+        return None, None, f"is not UTF-8 ({error.reason} at byte {error.start})"
     except (json.JSONDecodeError, RecursionError) as error:
-        return None, f"is not valid JSON ({error})"
-    problem = case_problem(case)
-    return (None, problem) if problem else (case, None)
+        return None, None, f"is not valid JSON ({error})"
+    row, problem = flatten(case)
+    return (None, None, problem) if problem else (case, row, None)
 
 
 def read_cases(paths: list[Path], raw_dir: Path) -> CaseResult:
     """Validate every case file and write the accepted ones to ``raw/cases/all/``."""
     result = CaseResult([describe(p) for p in paths])
-    loaded = []
+    parsed = []
     for path in paths:
-        case, problem = load_case(path)
+        case, row, problem = load_case(path)
         if problem:
             result.refused.append({"file": str(path), "case_id": None, "reason": problem})
+        else:
+            parsed.append((path, case, row))
+    problems = validate_cases([row for _, _, row in parsed])
+    loaded = []
+    for position, (path, case, _row) in enumerate(parsed):
+        if position in problems:
+            result.refused.append({"file": str(path), "case_id": str(case.get("case_id")),
+                                   "reason": problems[position]})
         else:
             loaded.append((path, case))
     ids = [case["case_id"] for _, case in loaded]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pandera.pandas as pa
 
 from orchestration.ingest.errors import SourceRefused
 from orchestration.ingest.landing import LandingFile, describe
@@ -15,6 +16,16 @@ from orchestration.reference import reference
 
 HEADER = ["region_navn", "segment", "population"]
 SEGMENTS = ("forening", "kommunalt_tilbud")
+
+
+def frame_schema() -> pa.DataFrameSchema:
+    """Regions of the reference list (plus Landsdækkende), the two segments, whole counts."""
+    regions = sorted({row["region_navn"] for row in reference("kommuner")} | {"Landsdækkende"})
+    return pa.DataFrameSchema({
+        "region_navn": pa.Column(str, pa.Check.isin(regions)),
+        "segment": pa.Column(str, pa.Check.isin(SEGMENTS)),
+        "population": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
+    }, unique=["region_navn", "segment"])
 
 
 def read_frame(path: Path | None, raw_dir: Path) -> tuple[list[LandingFile], int]:
@@ -28,13 +39,18 @@ def read_frame(path: Path | None, raw_dir: Path) -> tuple[list[LandingFile], int
             raise SourceRefused(path, "cannot be decoded as UTF-8 or Windows-1252") from None
         if not records or [h.strip() for h in records[0][:3]] != HEADER:
             raise SourceRefused(path, f"must start with the header {';'.join(HEADER)}")
-        regions = {row["region_navn"] for row in reference("kommuner")} | {"Landsdækkende"}
-        for number, record in enumerate(records[1:], start=2):
+        for record in records[1:]:
             region, segment, population = (c.strip() for c in (record + ["", "", ""])[:3])
-            if region not in regions or segment not in SEGMENTS or not population.isdigit():
-                raise SourceRefused(path, f"line {number} is not a region, a segment and a count: {record}")
-            rows.append({"region_navn": region, "segment": segment, "population": int(population)})
+            rows.append({"region_navn": region, "segment": segment, "population": population})
     frame = pd.DataFrame(rows, columns=HEADER)
+    try:
+        frame_schema().validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        first = errors.failure_cases.iloc[0]
+        line = int(first["index"]) + 2 if first["index"] == first["index"] and first["index"] is not None else "?"
+        raise SourceRefused(path, f"line {line}, column {first['column']}: {first['failure_case']!r} breaks the "
+                                  f"rule {first['check']}") from None
+    frame["population"] = frame["population"].astype("int64")
     con = duckdb.connect()
     try:
         con.register("frame_df", frame)
