@@ -23,7 +23,7 @@ run: install manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.pipeline
 
 test: install manifest $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster definitions validate -m orchestration.definitions
+	$(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/pytest
 
 # The Dagster UI and daemon (so schedules run) on 127.0.0.1:3000.
