@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from orchestration.sample_exports import survey_labels, survey_structure, survey_variables, write_landing_tree
@@ -62,3 +63,13 @@ def write_wave(folder: Path, rows: list[dict], encoding: str = "cp1252", delimit
         with open(folder / name, "w", encoding=encoding, newline="") as handle:
             csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows(records)
     return folder
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.instance_for_test(temp_dir=str(home)) as inst:
+        monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: inst))
+        yield inst

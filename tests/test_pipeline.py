@@ -13,16 +13,6 @@ from orchestration.definitions import defs
 from orchestration.ingest.assets import raw_survey
 
 
-@pytest.fixture
-def instance(tmp_path, monkeypatch):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    with dg.instance_for_test(temp_dir=str(home)) as inst:
-        monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: inst))
-        yield inst
-
-
 def published(data):
     con = duckdb.connect(str(data / "published" / "report.duckdb"), read_only=True)
     try:

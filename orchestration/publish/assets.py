@@ -20,7 +20,8 @@ from orchestration.config import PROJECT_ROOT, Settings, get_settings
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
 
 STORAGE_VERSION = "v1.4.0"
-PUBLISHED_TABLES = ("response", "interviews", "cases")
+PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
+                    "interviews", "cases")
 REGISTRIES = ("survey/wave=*/files.parquet", "interviews/log/files.parquet", "cases/all/files.parquet",
               "frame/current/files.parquet")
 

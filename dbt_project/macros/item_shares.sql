@@ -1,0 +1,105 @@
+{#- Share table of a 0/1 multi-item question (q3, q7): per wave x segment x reference item,
+    base = item not blank, yes = item 1; Wilson interval, suppression below n = 5. -#}
+{% macro item_shares(question, reference, key_name) -%}
+with grid as (
+    select w.wave_id, s.segment, r.item, r.key, r.label_da
+    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
+    cross join ({{ segments() }}) as s
+    cross join {{ ref(reference) }} as r
+),
+
+counted as (
+    select
+        wave_id, segment,
+        cast(substr(variable, length('{{ question }}') + 2) as integer) as item,
+        count(*) as n_base,
+        sum(case when value_code = 1 then 1 else 0 end) as n_yes
+    from {{ ref('int_survey__base_answers') }}
+    where question = '{{ question }}'
+    group by wave_id, segment, cast(substr(variable, length('{{ question }}') + 2) as integer)
+),
+
+filled as (
+    select g.wave_id, g.segment, g.key, g.label_da, g.item,
+           cast(coalesce(c.n_base, 0) as integer) as n_base,
+           cast(coalesce(c.n_yes, 0) as integer) as n_yes
+    from grid as g
+    left join counted as c
+        on g.wave_id = c.wave_id and g.segment = c.segment and g.item = c.item
+)
+
+select
+    wave_id,
+    segment,
+    key as {{ key_name }},
+    label_da,
+    n_base,
+    {{ unless_suppressed('n_yes', 'n_base') }} as n_yes,
+    {{ unless_suppressed('cast(n_yes as double) / n_base', 'n_base') }} as share,
+    {{ unless_suppressed(wilson_low('n_yes', 'n_base'), 'n_base') }} as ci_low,
+    {{ unless_suppressed(wilson_high('n_yes', 'n_base'), 'n_base') }} as ci_high,
+    n_base < {{ var('suppression_limit', 5) }} as suppressed
+from filled
+{%- endmacro %}
+
+{#- Score table of a 1-5 item question (q9 barriers, q11 enablers): base = item in 1..5 ("ved ikke"
+    left out), mean score and share 4-5; for barriers also the eased item (q10) share. -#}
+{% macro item_scores(question, reference, key_name, eased_question=none) -%}
+with grid as (
+    select w.wave_id, s.segment, r.item, r.key, r.label_da
+    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
+    cross join ({{ segments() }}) as s
+    cross join {{ ref(reference) }} as r
+),
+
+items as (
+    select wave_id, segment, question, value_code,
+           cast(substr(variable, length(question) + 2) as integer) as item
+    from {{ ref('int_survey__base_answers') }}
+    where question in ('{{ question }}'{% if eased_question %}, '{{ eased_question }}'{% endif %})
+),
+
+counted as (
+    select
+        wave_id, segment, item,
+        sum(case when question = '{{ question }}' and value_code between 1 and 5 then 1 else 0 end) as n_base,
+        avg(case when question = '{{ question }}' and value_code between 1 and 5 then cast(value_code as double) end)
+            as mean_score,
+        sum(case when question = '{{ question }}' and value_code in (4, 5) then 1 else 0 end) as n_high
+        {%- if eased_question %},
+        sum(case when question = '{{ eased_question }}' then 1 else 0 end) as n_base_eased,
+        sum(case when question = '{{ eased_question }}' and value_code = 1 then 1 else 0 end) as n_eased
+        {%- endif %}
+    from items
+    group by wave_id, segment, item
+),
+
+filled as (
+    select g.wave_id, g.segment, g.key, g.label_da,
+           cast(coalesce(c.n_base, 0) as integer) as n_base,
+           c.mean_score,
+           coalesce(c.n_high, 0) as n_high
+           {%- if eased_question %},
+           cast(coalesce(c.n_base_eased, 0) as integer) as n_base_eased,
+           coalesce(c.n_eased, 0) as n_eased
+           {%- endif %}
+    from grid as g
+    left join counted as c
+        on g.wave_id = c.wave_id and g.segment = c.segment and g.item = c.item
+)
+
+select
+    wave_id,
+    segment,
+    key as {{ key_name }},
+    label_da,
+    n_base,
+    {{ unless_suppressed('mean_score', 'n_base') }} as mean_score,
+    {{ unless_suppressed('cast(n_high as double) / n_base', 'n_base') }} as share_high,
+    {%- if eased_question %}
+    n_base_eased,
+    {{ unless_suppressed('cast(n_eased as double) / n_base_eased', 'n_base_eased') }} as share_eased,
+    {%- endif %}
+    n_base < {{ var('suppression_limit', 5) }} as suppressed
+from filled
+{%- endmacro %}
