@@ -2,10 +2,7 @@
     base = item not blank, yes = item 1; Wilson interval, suppression below n = 5. -#}
 {% macro item_shares(question, reference, key_name) -%}
 with grid as (
-    select w.wave_id, s.segment, r.item, r.key, r.label_da
-    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
-    cross join ({{ segments() }}) as s
-    cross join {{ ref(reference) }} as r
+    {{ item_grid(reference) }}
 ),
 
 counted as (
@@ -34,11 +31,7 @@ select
     key as {{ key_name }},
     label_da,
     n_base,
-    {{ unless_suppressed('n_yes', 'n_base') }} as n_yes,
-    {{ unless_suppressed('cast(n_yes as double) / n_base', 'n_base') }} as share,
-    {{ unless_suppressed(wilson_low('n_yes', 'n_base'), 'n_base') }} as ci_low,
-    {{ unless_suppressed(wilson_high('n_yes', 'n_base'), 'n_base') }} as ci_high,
-    n_base < {{ var('suppression_limit', 5) }} as suppressed
+    {{ share_columns('n_yes', 'n_base') }}
 from filled
 {%- endmacro %}
 
@@ -46,10 +39,7 @@ from filled
     left out), mean score and share 4-5; for barriers also the eased item (q10) share. -#}
 {% macro item_scores(question, reference, key_name, eased_question=none) -%}
 with grid as (
-    select w.wave_id, s.segment, r.item, r.key, r.label_da
-    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
-    cross join ({{ segments() }}) as s
-    cross join {{ ref(reference) }} as r
+    {{ item_grid(reference) }}
 ),
 
 items as (

@@ -25,3 +25,20 @@
 {% macro segments() -%}
     select 'alle' as segment union all select 'forening' union all select 'kommunalt_tilbud'
 {%- endmacro %}
+
+{#- The published columns of a share: n_yes, share, Wilson ci_low / ci_high, suppressed (NULLs below 5). -#}
+{% macro share_columns(n_yes, n_base) -%}
+    {{ unless_suppressed(n_yes, n_base) }} as n_yes,
+    {{ unless_suppressed('cast(' ~ n_yes ~ ' as double) / ' ~ n_base, n_base) }} as share,
+    {{ unless_suppressed(wilson_low(n_yes, n_base), n_base) }} as ci_low,
+    {{ unless_suppressed(wilson_high(n_yes, n_base), n_base) }} as ci_high,
+    {{ n_base }} < {{ var('suppression_limit', 5) }} as suppressed
+{%- endmacro %}
+
+{#- Every wave x segment x item of a reference list (so that empty cells are published, suppressed). -#}
+{% macro item_grid(reference) -%}
+    select w.wave_id, s.segment, r.item, r.key, r.label_da
+    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
+    cross join ({{ segments() }}) as s
+    cross join {{ ref(reference) }} as r
+{%- endmacro %}

@@ -35,9 +35,5 @@ select
     segment,
     metric,
     n_base,
-    {{ unless_suppressed('n_yes', 'n_base') }} as n_yes,
-    {{ unless_suppressed('cast(n_yes as double) / n_base', 'n_base') }} as share,
-    {{ unless_suppressed(wilson_low('n_yes', 'n_base'), 'n_base') }} as ci_low,
-    {{ unless_suppressed(wilson_high('n_yes', 'n_base'), 'n_base') }} as ci_high,
-    n_base < {{ var('suppression_limit', 5) }} as suppressed
+    {{ share_columns('n_yes', 'n_base') }}
 from filled
