@@ -238,3 +238,11 @@ def test_pseudonyms_are_keyed_hmac(dirs):
     WaveReader("2020-06", landing / "survey/wave=2020-06", data / "raw", data / "work", b"other", 0.05).read()
     (other,) = duckdb.sql(f"SELECT respondent_key FROM read_parquet('{path}')").fetchall()[0]
     assert other != key
+
+
+def test_quarantine_preview_names_line_variable_and_rule_but_not_the_value(dirs):
+    landing, data = dirs
+    write_wave(landing / "survey/wave=2020-06", rows(30) + [answered_row(9, kommune="ole@example.dk")])
+    result = reader(landing, data).read()
+    assert "| kommune" in result.quarantine_preview and "non_numeric" in result.quarantine_preview
+    assert "ole@example.dk" not in result.quarantine_preview

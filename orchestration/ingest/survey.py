@@ -308,8 +308,10 @@ class WaveReader:
             raise SourceRefused(self.wave_dir / dataset_name.split("#")[0],
                                 f"{quarantined} quarantined rows are {quarantined / max(answered, 1):.1%} of "
                                 f"{answered} answered rows, above the {self.threshold:.0%} threshold")
+        # The offending value stays in the raw quarantine only: it may be personal data typed in the
+        # wrong field, and Dagster's event log is not the place for it.
         result.quarantine_preview = con.execute("""
-            SELECT line, variable, value, rule FROM quarantine ORDER BY line, variable LIMIT 20
+            SELECT line, variable, rule FROM quarantine ORDER BY line, variable LIMIT 20
         """).df().to_markdown(index=False) if quarantined else ""
         self.variables = variables
         self.dataset_name = dataset_name
