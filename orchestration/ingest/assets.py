@@ -6,14 +6,13 @@ ingestion report, and fails its blocking check, so nothing downstream runs on it
 
 
 import dagster as dg
-import duckdb
 
 from orchestration.config import get_settings
 from orchestration.ingest.cases import read_cases
 from orchestration.ingest.errors import SourceRefused
 from orchestration.ingest.frame import read_frame
 from orchestration.ingest.interviews import read_interview_log
-from orchestration.ingest.landing import discover_waves, safe_files
+from orchestration.ingest.landing import safe_files
 from orchestration.ingest.rawstore import clean_scratch
 from orchestration.ingest.refusals import clear_refusal, record_refusal
 from orchestration.ingest.survey import WaveReader
@@ -196,17 +195,3 @@ def raw_frame(context: dg.AssetExecutionContext):
         refusal_note = {"refused": f"{refusal.path}: {refusal.reason}"}
     yield from materialized("frame", {"frame_delivered": bool(loaded), "rows": rows, **refusal_note,
                                       **_files_metadata(loaded)}, [])
-
-
-def wave_ids() -> list[str]:
-    """The wave ids in the landing zone now (a folder with an invalid name is ignored)."""
-    settings = get_settings()
-    return discover_waves(settings.landing_dir)[0]
-
-
-def registered_waves(raw_dir) -> list[str]:
-    """Waves that have good data in the raw layer."""
-    pattern = raw_dir / "survey" / "wave=*" / "files.parquet"
-    if not list(raw_dir.glob("survey/wave=*/files.parquet")):
-        return []
-    return [r[0] for r in duckdb.sql(f"SELECT DISTINCT wave_id FROM read_parquet('{pattern}') ORDER BY 1").fetchall()]

@@ -88,7 +88,7 @@ def validate_cases(rows: list[dict]) -> dict[int, str]:
     except pa.errors.SchemaErrors as errors:
         problems: dict[int, str] = {}
         for _, failure in errors.failure_cases.iterrows():
-            if failure["index"] is None or failure["index"] != failure["index"]:
+            if pd.isna(failure["index"]):
                 continue
             column, check = failure["column"], str(failure["check"])
             reason = (f"lacks the required field {column!r}" if check.startswith("not_nullable")

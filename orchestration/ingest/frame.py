@@ -47,7 +47,7 @@ def read_frame(path: Path | None, raw_dir: Path) -> tuple[list[LandingFile], int
         frame_schema().validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         first = errors.failure_cases.iloc[0]
-        line = int(first["index"]) + 2 if first["index"] == first["index"] and first["index"] is not None else "?"
+        line = int(first["index"]) + 2 if pd.notna(first["index"]) else "?"
         raise SourceRefused(path, f"line {line}, column {first['column']}: {first['failure_case']!r} breaks the "
                                   f"rule {first['check']}") from None
     frame["population"] = frame["population"].astype("int64")

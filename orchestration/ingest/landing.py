@@ -79,11 +79,3 @@ def discover_waves(landing: Path) -> tuple[list[str], list[str]]:
         else:
             warnings.append(f"{folder}: not a wave folder (expected wave=YYYY-MM); ignored")
     return waves, warnings
-
-
-def sources_digest(files: list[LandingFile]) -> str:
-    """One sha256 over a set of landing files (path-independent order by name and digest)."""
-    digest = hashlib.sha256()
-    for item in sorted(files, key=lambda f: (f.path.name, f.sha256)):
-        digest.update(f"{item.path.name}:{item.sha256}\n".encode())
-    return digest.hexdigest()

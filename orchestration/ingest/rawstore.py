@@ -25,7 +25,7 @@ def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) ->
 @contextmanager
 def replace_folder(target: Path) -> Iterator[Path]:
     """Yield a scratch folder; on success it replaces ``target`` whole, on error it is dropped."""
-    scratch_root = target.parents[1] / ".scratch" if len(target.parents) > 1 else target.parent / ".scratch"
+    scratch_root = target.parent.parent / ".scratch"  # raw/.scratch for every raw/<source>/<part>
     scratch_root.mkdir(parents=True, exist_ok=True)
     scratch = scratch_root / f"{target.name}-{uuid.uuid4().hex}"
     scratch.mkdir()

@@ -271,9 +271,9 @@ class WaveReader:
             if cases.empty:
                 raise
             cases["rule"] = [
-                "missing_value" if str(c).startswith("not_nullable") else rules[col][int(num)]
-                if num is not None and num == num else str(c)
-                for col, c, num in zip(cases["column"], cases["check"], cases["check_number"])
+                "missing_value" if str(check).startswith("not_nullable")
+                else rules[column][int(number)] if pd.notna(number) else str(check)
+                for column, check, number in zip(cases["column"], cases["check"], cases["check_number"])
             ]
             cases = cases.rename(columns={"index": "line", "column": "variable", "failure_case": "value"})
             cases["line"] = cases["line"].astype("int64")
