@@ -11,7 +11,14 @@ EXPECTED_ASSETS = {
     "raw/survey/respondents", "raw/survey/answers", "raw/survey/variables", "raw/survey/quarantine",
     "raw/interviews/interviews", "raw/interviews/interview_themes", "raw/cases/cases", "raw/cases/case_partners",
     "raw/frame/frame", "staging/stg_survey__respondents", "staging/stg_survey__answers",
-    "reporting/response", "reporting/interviews", "reporting/cases", "publish/report_database",
+    "raw/survey/labels", "raw/cases/case_items",
+    "marts/dim_wave", "marts/dim_organisation", "marts/dim_municipality", "marts/dim_target_group",
+    "marts/dim_innovation_type", "marts/dim_partner_type", "marts/dim_barrier", "marts/dim_enabler", "marts/dim_date",
+    "marts/dim_expert", "marts/dim_theme", "marts/dim_case", "marts/dim_case_organisation",
+    "marts/fct_survey_response", "marts/fct_innovation", "marts/fct_partnership", "marts/fct_barrier",
+    "marts/fct_enabler", "marts/fct_interview_theme", "marts/fct_case_innovation",
+    "reporting/headline_metrics", "reporting/innovation_types", "reporting/partner_types", "reporting/barriers",
+    "reporting/enablers", "reporting/response", "reporting/interviews", "reporting/cases", "publish/report_database",
 }
 EXPECTED_CHECKS = {
     ("raw/survey/respondents", "pandera_survey_contract"),

@@ -42,3 +42,8 @@
     cross join ({{ segments() }}) as s
     cross join {{ ref(reference) }} as r
 {%- endmacro %}
+
+{#- The key of an organisation named in a case (public names, so a plain hash is enough). -#}
+{% macro case_org_key(name, org_type) -%}
+    md5(concat(lower(trim({{ name }})), '|', {{ org_type }}))
+{%- endmacro %}

@@ -53,7 +53,7 @@ translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """``dbt build``: seeds, models and their tests; a failing test stops what is downstream."""
-    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts().fetch_column_metadata()
 
 
 # The dbt of this virtualenv, whatever PATH says (make run does not activate the venv).

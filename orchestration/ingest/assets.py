@@ -30,20 +30,22 @@ def _files_metadata(files) -> dict:
 
 
 RAW_TABLES = {
-    "survey": ("respondents", "answers", "variables", "quarantine"),
+    "survey": ("respondents", "answers", "variables", "labels", "quarantine"),
     "interviews": ("interviews", "interview_themes"),
-    "cases": ("cases", "case_partners"),
+    "cases": ("cases", "case_partners", "case_items"),
     "frame": ("frame",),
 }
 TABLE_DOCS = {
     "respondents": "one row per dataset row with its record status (current, superseded, quarantined)",
     "answers": "every non-blank cell of the dataset, long (line, variable, value)",
     "variables": "the variables as the structure and labels describe them",
+    "labels": "the value labels of the closed variables (variable, value, label)",
     "quarantine": "row faults: wave, file, line, respondentid, variable, value, rule",
     "interviews": "one row per interview; without consent only the id",
     "interview_themes": "interview x theme key",
     "cases": "one row per accepted case",
     "case_partners": "partner organisations per case",
+    "case_items": "target groups, innovation types and barriers overcome per case",
     "frame": "population per region x segment (empty when no frame is delivered)",
 }
 

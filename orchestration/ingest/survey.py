@@ -37,6 +37,8 @@ INTEGER_PATTERN = r"^\d+$"
 CHUNK_VECTORS = 25  # 25 x 2048 rows per pandera chunk
 # Variables the raw respondents table keeps as columns; every other one goes to the long answers.
 RESPONDENT_VARIABLES = ("respondentid", "statoverall", "started", "submitted")
+# Bumped whenever the raw layout of a wave changes, so unchanged exports are read again after an upgrade.
+RAW_FORMAT_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,11 @@ class Variable:
     question_type: str
     sub_type: str
     text: str
-    codes: frozenset[str]
+    labels: tuple[tuple[str, str], ...]  # (code, label): the valid codes of a closed variable
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(code for code, _label in self.labels)
 
     @property
     def kind(self) -> str:
@@ -95,12 +101,12 @@ def parse_structure(rows: list[list[str]], labels: list[list[str]], path: Path) 
     if missing:
         raise SourceRefused(path, f"lacks the column {missing[0]!r} (header {header})")
     pos = {name: header.index(name) for name in STRUCTURE_COLUMNS}
-    codes: dict[str, set[str]] = {}
+    value_labels: dict[str, dict[str, str]] = {}
     for number, row in enumerate(labels, start=1):
         if len(row) < 3 or not row[0].strip():
             raise SourceRefused(path.with_name("labels.csv") if path.suffix == ".csv" else path,
                                 f"labels row {number} is not variableName;value;valueLabel")
-        codes.setdefault(row[0].strip(), set()).add(row[1].strip())
+        value_labels.setdefault(row[0].strip(), {})[row[1].strip()] = row[2].strip()
     variables: dict[str, Variable] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -111,9 +117,9 @@ def parse_structure(rows: list[list[str]], labels: list[list[str]], path: Path) 
         name = cell["variableName"]
         if name in variables:
             continue
-        default = {"0", "1"} if cell["subType"] == "Multiple" else set()
+        default = {"0": "Ikke valgt", "1": "Valgt"} if cell["subType"] == "Multiple" else {}
         variables[name] = Variable(name, cell["questionName"], cell["questionType"], cell["subType"],
-                                   cell["questionText"], frozenset(codes.get(name, default)))
+                                   cell["questionText"], tuple(value_labels.get(name, default).items()))
     if "respondentid" not in variables or "statoverall" not in variables:
         raise SourceRefused(path, "does not describe respondentid and statoverall")
     return variables
@@ -161,8 +167,14 @@ class WaveReader:
         registry = self.target / "files.parquet"
         if not registry.exists():
             return False
-        seen = duckdb.sql(f"SELECT file_name, sha256 FROM read_parquet('{registry}')").fetchall()
-        return sorted(seen) == sorted((f.path.name, f.sha256) for f in files)
+        seen = duckdb.sql(f"SELECT file_name, sha256, format_version FROM read_parquet('{registry}', "
+                          f"union_by_name = true)").fetchall() if self._has_version(registry) else []
+        return sorted(seen) == sorted((f.path.name, f.sha256, RAW_FORMAT_VERSION) for f in files)
+
+    @staticmethod
+    def _has_version(registry: Path) -> bool:
+        columns = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{registry}')").fetchall()
+        return any(c[0] == "format_version" for c in columns)
 
     # -- reading ------------------------------------------------------------------------
     def read(self, force: bool = False) -> WaveResult | None:
@@ -294,7 +306,8 @@ class WaveReader:
                    row_number() OVER (PARTITION BY respondentid
                        ORDER BY try_strptime(submitted, '{TIMESTAMP_FORMAT}') DESC NULLS LAST, _line DESC) > 1
                        AND respondentid IS NOT NULL AS superseded,
-                   _line IN (SELECT line FROM quarantine) AS quarantined
+                   _line IN (SELECT line FROM quarantine) AS quarantined,
+                   {"lower(trim(org_name))" if "org_name" in variables else "NULL"} AS org_name_folded
             FROM ds""")
         # A superseded row is not counted, so its faults do not count against the wave either.
         con.execute("DELETE FROM quarantine WHERE line IN (SELECT line FROM rows WHERE superseded)")
@@ -325,6 +338,10 @@ class WaveReader:
         con.executemany("INSERT INTO variables VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [(v.name, v.question, v.question_type, v.sub_type, v.kind, v.text,
                           ",".join(sorted(v.codes, key=lambda c: (len(c), c)))) for v in variables.values()])
+        con.execute("CREATE TABLE labels (variable VARCHAR, value VARCHAR, label VARCHAR)")
+        rows = [(v.name, code, label) for v in variables.values() for code, label in v.labels]
+        if rows:
+            con.executemany("INSERT INTO labels VALUES (?, ?, ?)", rows)
         con.execute("CREATE TABLE dropped (variable VARCHAR)")
         for column in result.columns_dropped:
             con.execute("INSERT INTO dropped VALUES (?)", [column])
@@ -337,6 +354,9 @@ class WaveReader:
                 SELECT {wave_sql} AS wave_id, r.line, TRY_CAST(r.respondentid AS BIGINT) AS respondentid,
                        {hmac_sql(self.key, f"{wave_sql} || ':' || coalesce(r.respondentid, '#' || r.line::VARCHAR)")}
                            AS respondent_key,
+                       -- the organisation across waves: a keyed pseudonym of its name (never the name)
+                       CASE WHEN r.org_name_folded <> '' THEN {hmac_sql(self.key, "'org:' || r.org_name_folded")}
+                            END AS org_key,
                        r.statoverall,
                        timezone('Europe/Copenhagen', r.started_local) AS started_at,
                        timezone('Europe/Copenhagen', r.submitted_local) AS submitted_at,
@@ -355,7 +375,8 @@ class WaveReader:
                 out / "quarantine.parquet")
             copy_to_parquet(con, f"SELECT {wave_sql} AS wave_id, * FROM variables", out / "variables.parquet")
             copy_to_parquet(con, f"SELECT {wave_sql} AS wave_id, variable FROM dropped", out / "dropped_columns.parquet")
-            write_registry(out, files, wave_id=wave)
+            copy_to_parquet(con, f"SELECT {wave_sql} AS wave_id, * FROM labels", out / "labels.parquet")
+            write_registry(out, files, wave_id=wave, format_version=RAW_FORMAT_VERSION)
 
 
 def _records(utf8_path: Path, delimiter: str) -> list[list[str]]:

@@ -26,7 +26,7 @@ base_rows as (
 
 q7_items as (
     select wave_id, count(*) as n_items
-    from {{ source('raw_survey', 'variables') }}
+    from {{ ref('stg_survey__variables') }}
     where question = 'q7'
     group by wave_id
 ),

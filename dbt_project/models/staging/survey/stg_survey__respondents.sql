@@ -3,6 +3,7 @@ select
     cast(wave_id as varchar) as wave_id,
     cast(line as bigint) as line,
     cast(respondent_key as varchar) as respondent_key,
+    cast(org_key as varchar) as org_key,
     cast(statoverall as integer) as statoverall,
     started_at,
     submitted_at,

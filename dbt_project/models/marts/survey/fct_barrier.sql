@@ -1,0 +1,22 @@
+-- Grain: respondent x wave x barrier: how much it hindered (q9_k; 9 = ved ikke) and whether it eased (q10_k).
+with scores as (
+    select
+        wave_id, respondent_key, item,
+        max(case when question = 'q9' then value_code end) as hinder_answer,
+        max(case when question = 'q10' then value_code end) as eased_answer
+    from {{ ref('int_survey__item_answers') }}
+    where question in ('q9', 'q10')
+    group by wave_id, respondent_key, item
+)
+
+select
+    s.wave_id,
+    s.respondent_key,
+    b.barrier_key,
+    case when s.hinder_answer between 1 and 5 then s.hinder_answer end as hinder_score,
+    coalesce(s.hinder_answer = 9, false) as hinder_dont_know,
+    s.hinder_answer in (4, 5) as hinder_high,
+    case s.eased_answer when 1 then true when 0 then false end as is_eased
+from scores as s
+inner join {{ ref('dim_barrier') }} as b
+    on s.item = b.item

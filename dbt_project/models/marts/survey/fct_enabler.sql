@@ -1,0 +1,12 @@
+-- Grain: respondent x wave x enabler: how much it made the change possible (q11_k; 9 = ved ikke).
+select
+    a.wave_id,
+    a.respondent_key,
+    e.enabler_key,
+    case when a.value_code between 1 and 5 then a.value_code end as enabler_score,
+    a.value_code = 9 as enabler_dont_know,
+    a.value_code in (4, 5) as enabler_high
+from {{ ref('int_survey__item_answers') }} as a
+inner join {{ ref('dim_enabler') }} as e
+    on a.item = e.item
+where a.question = 'q11'
