@@ -1,10 +1,2 @@
 -- Grain: respondent x wave x innovation type (q3_k answered): was the kind of initiative taken.
-select
-    a.wave_id,
-    a.respondent_key,
-    t.innovation_type_key,
-    a.value_code = 1 as is_selected
-from {{ ref('int_survey__item_answers') }} as a
-inner join {{ ref('dim_innovation_type') }} as t
-    on a.item = t.item
-where a.question = 'q3'
+{{ item_selection_fact('q3', 'dim_innovation_type', 'innovation_type_key') }}
