@@ -28,6 +28,7 @@ class Settings:
     data_dir: Path
     pseudonym_key: bytes
     quarantine_threshold: float
+    max_completed_shrink: float
     environment: str
 
     @property
@@ -48,6 +49,11 @@ class Settings:
     def published_path(self) -> Path:
         """The published database that stakeholders and the report read."""
         return self.published_dir / "report.duckdb"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        """Great Expectations Data Docs of the publication gate."""
+        return self.data_dir / "data_docs"
 
     @property
     def work_dir(self) -> Path:
@@ -77,6 +83,8 @@ def get_settings() -> Settings:
         data_dir=data_dir,
         pseudonym_key=key.encode("utf-8"),
         quarantine_threshold=float(os.environ.get("SIW_QUARANTINE_THRESHOLD", "0.05")),
+        # The completed respondents of a wave may shrink by at most this share between two publications.
+        max_completed_shrink=float(os.environ.get("SIW_MAX_COMPLETED_SHRINK", "0.2")),
         environment=environment,
     )
 

@@ -80,6 +80,7 @@ def run(allow_sample: bool = True) -> int:
         return 1
     print(f"\nwarehouse:             {settings.warehouse_path}")
     print(f"published database:    {settings.published_path}")
+    print(f"publication gate docs: {settings.data_docs_dir / 'index.html'}")
     return 0
 
 

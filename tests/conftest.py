@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from orchestration import pipeline
 from orchestration.sample_exports import survey_labels, survey_structure, survey_variables, write_landing_tree
 
 STRUCTURE_HEADER = ["questionName", "variableName", "questionType", "subType", "questionText", "choiceValue",
@@ -73,3 +75,11 @@ def instance(tmp_path, monkeypatch):
     with dg.instance_for_test(temp_dir=str(home)) as inst:
         monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: inst))
         yield inst
+
+
+@pytest.fixture
+def built(dirs, sample_tree, instance):
+    landing, data = dirs
+    shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
+    assert pipeline.run(allow_sample=False) == 0
+    return landing, data

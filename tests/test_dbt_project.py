@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
@@ -18,14 +17,6 @@ from orchestration.config import DBT_PROJECT_DIR
 from orchestration.definitions import defs
 
 DBT = str(Path(sys.executable).parent / "dbt")
-
-
-@pytest.fixture
-def built(dirs, sample_tree, instance):
-    landing, data = dirs
-    shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
-    assert pipeline.run(allow_sample=False) == 0
-    return landing, data
 
 
 def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(built, instance, capsys):

@@ -24,6 +24,9 @@ EXPECTED_CHECKS = {
     ("raw/survey/respondents", "pandera_survey_contract"),
     ("raw/interviews/interviews", "pandera_interview_contract"),
     ("raw/cases/cases", "every_case_accepted"),
+    *{("publish/report_database", f"gx_{table}") for table in (
+        "headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response", "interviews",
+        "cases", "refresh")},
 }
 
 

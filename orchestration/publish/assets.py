@@ -17,17 +17,15 @@ import dagster as dg
 import duckdb
 
 from orchestration.config import PROJECT_ROOT, Settings, get_settings
+from orchestration.duck import read_only
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
+from orchestration.quality.publication_gate import SuiteResult, frames, parameters, suite_tables, validate
 
 STORAGE_VERSION = "v1.4.0"
 PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
                     "interviews", "cases")
 REGISTRIES = ("survey/wave=*/files.parquet", "interviews/log/files.parquet", "cases/all/files.parquet",
               "frame/current/files.parquet")
-
-
-class AuditFailed(Exception):
-    """The candidate publication failed a check; names the check and the failing values."""
 
 
 def git_sha() -> str:
@@ -82,18 +80,17 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
     return candidate
 
 
-def audit(candidate: Path) -> dict[str, int]:
-    """Basic structural audit of a candidate: every table present and non-empty. Returns row counts."""
-    con = duckdb.connect(str(candidate), read_only=True)
-    try:
-        counts = {t: con.execute(f"SELECT count(*) FROM reporting.{t}").fetchone()[0]
-                  for t in (*PUBLISHED_TABLES, "refresh")}
-    finally:
-        con.close()
-    empty = [t for t in ("response", "refresh") if counts[t] == 0]
-    if empty:
-        raise AuditFailed(f"candidate publication: table reporting.{empty[0]} is empty")
-    return counts
+def waves_in_warehouse(settings: Settings) -> list[str]:
+    """The waves the warehouse holds (every published wave-grid table must cover exactly these)."""
+    with read_only(settings.warehouse_path) as con:
+        return [r[0] for r in con.execute("SELECT wave_id FROM marts.dim_wave ORDER BY wave_id").fetchall()]
+
+
+def run_gate(settings: Settings, candidate: Path) -> list[SuiteResult]:
+    """Validate the candidate with every suite against the current publication."""
+    tables = frames(candidate, settings.published_path)
+    params = parameters(tables, waves_in_warehouse(settings), settings.max_completed_shrink)
+    return validate(tables, params, settings.data_docs_dir)
 
 
 def publish(candidate: Path, target: Path) -> None:
@@ -108,28 +105,50 @@ def publish(candidate: Path, target: Path) -> None:
         os.close(directory)
 
 
-@dg.asset(
-    key=["publish", "report_database"],
-    deps=[dg.AssetKey(["reporting", t]) for t in PUBLISHED_TABLES],
-    group_name="publish",
-    owners=OWNERS,
-    kinds={"duckdb"},
+@dg.multi_asset(
+    specs=[dg.AssetSpec(
+        ["publish", "report_database"],
+        deps=[dg.AssetKey(["reporting", t]) for t in PUBLISHED_TABLES],
+        group_name="publish",
+        owners=OWNERS,
+        kinds={"duckdb", "great_expectations"},
+        skippable=True,
+        description="The published database ($SIW_DATA_DIR/published/report.duckdb): the reporting tables, "
+                    "validated in a candidate file by the Great Expectations suites and then swapped in atomically.",
+    )],
+    check_specs=[dg.AssetCheckSpec(f"gx_{table}", asset=["publish", "report_database"], blocking=True,
+                                   description=f"Great Expectations suite expectations/{table}.json on "
+                                               f"reporting.{table} of the candidate publication.")
+                 for table in suite_tables()],
+    can_subset=False,
     pool=WAREHOUSE_POOL,
-    description="The published database ($SIW_DATA_DIR/published/report.duckdb): the reporting tables, "
-                "audited in a candidate file and then swapped in atomically.",
 )
-def published_report_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def published_report_database(context: dg.AssetExecutionContext):
+    """Write, audit, publish: a failed suite leaves the previous publication as it was."""
     settings = get_settings()
     candidate = build_candidate(settings, context.run_id)
     try:
-        counts = audit(candidate)
-    except AuditFailed:
+        results = run_gate(settings, candidate)
+    except BaseException:
         candidate.unlink(missing_ok=True)
         raise
+    checks = [dg.AssetCheckResult(
+        check_name=f"gx_{r.table}", passed=r.success, severity=dg.AssetCheckSeverity.ERROR,
+        description=r.describe()[:2000],
+        metadata={"expectations": r.evaluated, "failed": len(r.failures),
+                  "failures": dg.MetadataValue.json(r.failures[:20]),
+                  "data_docs": dg.MetadataValue.path(str(settings.data_docs_dir / "index.html"))})
+        for r in results]
+    if not all(r.success for r in results):
+        candidate.unlink(missing_ok=True)
+        context.log.error("publication refused; the previous one stays: "
+                          + " | ".join(r.describe() for r in results if not r.success))
+        yield from checks
+        return
     publish(candidate, settings.published_path)
     context.log.info(f"published {settings.published_path}")
-    return dg.MaterializeResult(metadata={
+    yield dg.MaterializeResult(asset_key=["publish", "report_database"], check_results=checks, metadata={
         "path": dg.MetadataValue.path(str(settings.published_path)),
         "storage_version": STORAGE_VERSION,
-        **{f"rows_{table}": n for table, n in counts.items()},
+        "data_docs": dg.MetadataValue.path(str(settings.data_docs_dir / "index.html")),
     })
