@@ -16,19 +16,19 @@ export GX_ANALYTICS_ENABLED := false
 export EVIDENCE_DISABLE_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test dev sample install manifest clean
+.PHONY: run test dev sample install manifest browser clean
 .DEFAULT_GOAL := run
 
 run: install manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.pipeline
 
-test: install manifest $(DAGSTER_HOME)/dagster.yaml
+test: install manifest browser $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/pytest
 
 # The Dagster UI and daemon (so schedules run) on 127.0.0.1:3000.
 dev: install manifest $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	$(BIN)/python -m orchestration.dev_server --host 127.0.0.1 --port 3000
 
 # Write the sample landing tree (into SIW_LANDING_DIR, default $(SIW_DATA_DIR)/landing; it must be empty).
 sample: install
@@ -47,6 +47,10 @@ manifest: $(MANIFEST)
 $(MANIFEST): $(INSTALLED) $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 	touch $@
+
+# Debian's Chromium for the browser tests (the machine's package manager; installed once).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)

@@ -29,6 +29,9 @@ class Settings:
     pseudonym_key: bytes
     quarantine_threshold: float
     max_completed_shrink: float
+    automation_on: bool
+    alert_webhook: str | None
+    dagster_url: str
     environment: str
 
     @property
@@ -85,6 +88,10 @@ def get_settings() -> Settings:
         quarantine_threshold=float(os.environ.get("SIW_QUARANTINE_THRESHOLD", "0.05")),
         # The completed respondents of a wave may shrink by at most this share between two publications.
         max_completed_shrink=float(os.environ.get("SIW_MAX_COMPLETED_SHRINK", "0.2")),
+        # Schedules and sensors start running by default; SIW_AUTOMATION=off starts them stopped.
+        automation_on=os.environ.get("SIW_AUTOMATION", "on") != "off",
+        alert_webhook=os.environ.get("SIW_ALERT_WEBHOOK") or None,
+        dagster_url=os.environ.get("SIW_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/"),
         environment=environment,
     )
 

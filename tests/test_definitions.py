@@ -52,7 +52,8 @@ def test_every_asset_is_described_owned_and_grouped():
     for spec in defs.resolve_all_asset_specs():
         assert spec.description, spec.key
         assert spec.owners, spec.key
-        assert spec.group_name in {"raw", "reference", "staging", "intermediate", "marts", "reporting", "publish"}
+        assert spec.group_name in {"raw", "staging", "marts", "reporting", "publish", "report"}, spec.key
+        assert spec.kinds, spec.key
 
 
 def test_development_key_is_refused_in_production(monkeypatch):

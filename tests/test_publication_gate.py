@@ -8,6 +8,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration import pipeline
+from orchestration.operations.alerts import failure_reasons
 from orchestration.config import EXPECTATIONS_DIR
 from orchestration.publish.assets import STORAGE_VERSION, published_report_database
 from orchestration.quality.publication_gate import load_suite, suite_tables
@@ -46,7 +48,6 @@ def good_build(tmp_path_factory, sample_tree):
         patch.setenv("SIW_LANDING_DIR", str(sample_tree))
         patch.setenv("SIW_DATA_DIR", str(root))
         patch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: instance))
-        from orchestration import pipeline
         assert pipeline.run(allow_sample=False) == 0
     return root
 
@@ -113,6 +114,9 @@ def test_each_failing_kind_leaves_the_old_publication(data, instance, kind):
     assert f"suite reporting.{table} failed" in description and expectation in description
     assert (data / "published/report.duckdb").read_bytes() == before
     assert not list((data / "published").glob(".candidate-*"))
+    # what `make run` prints: the suite, the expectation and the failing values
+    (reason,) = [r for r in failure_reasons(result.all_events) if r.startswith("check ")]
+    assert f"gx_{table}" in reason and expectation in reason and "failing values" in reason
 
 
 def test_a_reader_keeps_the_old_publication_while_a_new_one_lands(data, instance):

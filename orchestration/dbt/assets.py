@@ -28,6 +28,11 @@ def layer_of(props: Mapping[str, Any]) -> str:
     return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else "staging"
 
 
+# The UI's groups follow the flow raw > staging > marts > reporting > publish: reference seeds feed
+# staging, and intermediate models are the marts' building blocks.
+GROUP_OF_LAYER = {"reference": "staging", "intermediate": "marts"}
+
+
 class LayeredTranslator(DagsterDbtTranslator):
     """Asset keys ``[layer, name]`` and groups by layer; sources keep their meta asset key."""
 
@@ -38,7 +43,8 @@ class LayeredTranslator(DagsterDbtTranslator):
         return dg.AssetKey([layer_of(dbt_resource_props), dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
-        return layer_of(dbt_resource_props)
+        layer = layer_of(dbt_resource_props)
+        return GROUP_OF_LAYER.get(layer, layer)
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         return OWNERS

@@ -78,43 +78,78 @@ def refused(source: str, check_name: str, refusal: SourceRefused) -> dg.AssetChe
                               "(raw/survey/wave=<id>/); unchanged files are skipped by sha256",
                     partitions_def=survey_waves),
     check_specs=[dg.AssetCheckSpec("pandera_survey_contract", asset=["raw", "survey", "respondents"], blocking=True,
-                                   description="The wave passes its pandera schema built from its structure and "
-                                               "labels; a wave fault refuses the wave and stops everything downstream.")],
+                                   description="Every wave of the run passes its pandera schema built from its "
+                                               "structure and labels; a wave fault refuses the wave and stops "
+                                               "everything downstream.")],
     can_subset=False,
     pool=WAREHOUSE_POOL,
+    # One run ingests every wave it targets (the nightly refresh), one after the other.
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def raw_survey(context: dg.AssetExecutionContext):
-    """Ingest one wave (the partition); refuse it whole on a wave fault."""
+    """Ingest the waves of the run (its partitions); refuse a wave whole on a wave fault."""
     settings = get_settings()
-    wave_id = context.partition_key
     clean_scratch(settings.raw_dir)
-    reader = WaveReader(wave_id, settings.landing_dir / "survey" / f"wave={wave_id}", settings.raw_dir,
-                        settings.work_dir, settings.pseudonym_key, settings.quarantine_threshold)
-    try:
-        result = reader.read()
-    except SourceRefused as refusal:
-        record_refusal(settings.raw_dir, f"survey-wave={wave_id}", "survey", refusal)
-        context.log.error(f"wave {wave_id} refused: {refusal}")
-        yield refused("survey", "pandera_survey_contract", refusal)
-        return
-    clear_refusal(settings.raw_dir, f"survey-wave={wave_id}")
+    outcomes: dict[str, dict] = {}
+    refusals: list[SourceRefused] = []
+    for wave_id in context.partition_keys:
+        folder = settings.landing_dir / "survey" / f"wave={wave_id}"
+        if not folder.is_dir():
+            context.log.warning(f"wave {wave_id} is no longer in the landing zone; its last good data stays")
+            outcomes[wave_id] = {"status": "not in the landing zone; last good data kept"}
+            continue
+        reader = WaveReader(wave_id, folder, settings.raw_dir, settings.work_dir, settings.pseudonym_key,
+                            settings.quarantine_threshold)
+        try:
+            result = reader.read()
+        except SourceRefused as refusal:
+            record_refusal(settings.raw_dir, f"survey-wave={wave_id}", "survey", refusal)
+            context.log.error(f"wave {wave_id} refused: {refusal}")
+            refusals.append(refusal)
+            outcomes[wave_id] = {"status": f"refused: {refusal.reason}"}
+            continue
+        clear_refusal(settings.raw_dir, f"survey-wave={wave_id}")
+        if result is None:
+            context.log.info(f"wave {wave_id}: files unchanged since the last ingestion; skipped")
+            outcomes[wave_id] = {"status": "skipped (unchanged files, same sha256)"}
+            continue
+        outcomes[wave_id] = {
+            "status": "ingested", "encoding": result.encoding, "rows_read": result.rows_read,
+            "rows_answered": result.rows_answered, "rows_quarantined": result.rows_quarantined,
+            "rows_superseded": result.rows_superseded, "columns_dropped": ", ".join(result.columns_dropped) or "none",
+            "files": ", ".join(f"{f.path.name} ({f.size:,} B, sha256 {f.sha256[:12]}…)" for f in result.files),
+            "quarantine_preview": result.quarantine_preview,
+        }
+    metadata = {"waves": dg.MetadataValue.md(_waves_markdown(outcomes)),
+                **({"skipped": "unchanged files (same sha256)"}
+                   if all(o["status"].startswith("skipped") for o in outcomes.values()) else {})}
+    for wave_id, outcome in outcomes.items():
+        for key in ("rows_read", "rows_quarantined", "rows_superseded"):
+            if key in outcome:
+                metadata[f"{wave_id}/{key}"] = outcome[key]
     check = "pandera_survey_contract"
-    if result is None:
-        context.log.info(f"wave {wave_id}: files unchanged since the last ingestion; skipped")
-        yield from materialized("survey", {"skipped": "unchanged files (same sha256)"},
-                                [dg.AssetCheckResult(check_name=check, passed=True, metadata={"skipped": "unchanged"})])
+    if refusals:
+        message = "; ".join(f"refused {r.path}: {r.reason}" for r in refusals) + "; the last good data stays in use"
+        yield dg.AssetCheckResult(asset_key=["raw", "survey", "respondents"], check_name=check, passed=False,
+                                  severity=dg.AssetCheckSeverity.ERROR, description=message,
+                                  metadata={"file": refusals[0].path, "reason": refusals[0].reason,
+                                            "waves": dg.MetadataValue.md(_waves_markdown(outcomes))})
         return
-    metadata = {
-        **_files_metadata(result.files),
-        "encoding": result.encoding, "delimiter": repr(result.delimiter),
-        "rows_read": result.rows_read, "rows_answered": result.rows_answered,
-        "rows_quarantined": result.rows_quarantined, "rows_superseded": result.rows_superseded,
-        "columns_dropped": ", ".join(result.columns_dropped) or "none",
-        "quarantine_preview": dg.MetadataValue.md(result.quarantine_preview or "no quarantined rows"),
-    }
     yield from materialized("survey", metadata, [dg.AssetCheckResult(
         check_name=check, passed=True,
-        metadata={"rows_quarantined": result.rows_quarantined, "threshold": settings.quarantine_threshold})])
+        metadata={"waves": len(outcomes), "threshold": settings.quarantine_threshold})])
+
+
+def _waves_markdown(outcomes: dict[str, dict]) -> str:
+    """A table of what happened to each wave, with its quarantine preview (line, variable, rule)."""
+    lines = ["| wave | status | rows read | quarantined | superseded | dropped columns | files |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for wave_id, o in outcomes.items():
+        lines.append(f"| {wave_id} | {o['status']} | {o.get('rows_read', '')} | {o.get('rows_quarantined', '')} | "
+                     f"{o.get('rows_superseded', '')} | {o.get('columns_dropped', '')} | {o.get('files', '')} |")
+    previews = [f"\n**{w}: quarantine**\n\n{o['quarantine_preview']}" for w, o in outcomes.items()
+                if o.get("quarantine_preview")]
+    return "\n".join(lines + previews)
 
 
 @dg.multi_asset(

@@ -1,0 +1,140 @@
+"""The nightly refresh, the landing-zone sensor and the freshness checks.
+
+Every refresh is a run of ``refresh_job`` (all assets). Survey waves are dynamic partitions that
+one run ingests together (the raw survey asset has a single-run backfill policy), so a run
+targets the whole range of registered waves; unchanged waves are skipped by sha256 cheaply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.config import get_settings
+from orchestration.ingest.assets import raw_cases, raw_frame, raw_interviews, raw_survey, survey_waves
+from orchestration.ingest.landing import discover_waves, inside, sha256_of
+from orchestration.publish.assets import PUBLISHED_TABLES
+
+AUTOMATION_ON = get_settings().automation_on
+SENSOR_DEFAULT = dg.DefaultSensorStatus.RUNNING if AUTOMATION_ON else dg.DefaultSensorStatus.STOPPED
+
+refresh_job = dg.define_asset_job(
+    "refresh_job", selection=dg.AssetSelection.all(),
+    description="Everything from the landing zone to the publication (and the report).")
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def new_waves(instance: dg.DagsterInstance) -> list[str]:
+    """Waves in the landing zone that are not yet partitions."""
+    waves, _warnings = discover_waves(get_settings().landing_dir)
+    return [w for w in waves if not instance.has_dynamic_partition(survey_waves.name, w)]
+
+
+def register_waves(instance: dg.DagsterInstance) -> list[str]:
+    """Add the landing zone's new waves as partitions; return every registered wave."""
+    added = new_waves(instance)
+    if added:
+        instance.add_dynamic_partitions(survey_waves.name, added)
+    return list(instance.get_dynamic_partitions(survey_waves.name))
+
+
+def all_waves_tags(waves: list[str]) -> dict[str, str]:
+    """Run tags that target every registered wave (the range in registration order)."""
+    return {RANGE_START: waves[0], RANGE_END: waves[-1]} if waves else {}
+
+
+def without_survey() -> dg.AssetSelection:
+    """Everything but the survey waves (a refresh when no wave is registered yet)."""
+    return dg.AssetSelection.all() - dg.AssetSelection.assets(raw_survey)
+
+
+@dg.schedule(job=refresh_job, cron_schedule="0 2 * * *", execution_timezone="Europe/Copenhagen",
+             name="nightly_refresh",
+             default_status=dg.DefaultScheduleStatus.RUNNING if AUTOMATION_ON else dg.DefaultScheduleStatus.STOPPED,
+             description="Every night at 02:00 Copenhagen time: every wave, the interviews, the cases, dbt, the "
+                         "publication gate and the report. Unchanged waves are skipped by sha256.")
+def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    waves = register_waves(context.instance)
+    run_key = f"nightly-{context.scheduled_execution_time:%Y-%m-%d}"
+    if not waves:
+        return dg.RunRequest(run_key=run_key, asset_selection=list(without_survey().resolve(
+            context.repository_def.asset_graph)) if context.repository_def else None)
+    return dg.RunRequest(run_key=run_key, tags=all_waves_tags(waves))
+
+
+# --- the landing-zone sensor ------------------------------------------------------------------
+
+SOURCES = {"interviews": raw_interviews, "cases": raw_cases, "frame": raw_frame}
+
+
+def fingerprints(landing: Path, previous: dict) -> dict[str, list]:
+    """path -> [size, mtime_ns, sha256] of every landing file; sha256 only recomputed when size or
+    mtime changed (so a tick costs a stat per file, not a read)."""
+    current = {}
+    for path in sorted(p for p in landing.rglob("*") if p.is_file() and inside(landing, p)):
+        relative = path.relative_to(landing).as_posix()
+        stat = path.stat()
+        known = previous.get(relative)
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+            current[relative] = known
+        else:
+            current[relative] = [stat.st_size, stat.st_mtime_ns, sha256_of(path)]
+    return current
+
+
+def affected(changed: list[str]) -> tuple[set[str], set[str]]:
+    """The waves and the other sources (interviews, cases, frame) that changed files belong to."""
+    waves, sources = set(), set()
+    for relative in changed:
+        parts = relative.split("/")
+        if parts[0] == "survey" and len(parts) > 2 and parts[1].startswith("wave="):
+            waves.add(parts[1].removeprefix("wave="))
+        elif parts[0] in SOURCES:
+            sources.add(parts[0])
+    return waves, sources
+
+
+@dg.sensor(job=refresh_job, name="landing_zone_sensor", minimum_interval_seconds=60,
+           default_status=SENSOR_DEFAULT,
+           description="Notices new or changed exports in the landing zone (sha256, with a cursor) and requests a "
+                       "run of just the affected wave or source and what is downstream of it.")
+def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    landing = get_settings().landing_dir
+    previous = json.loads(context.cursor) if context.cursor else {}
+    current = fingerprints(landing, previous) if landing.is_dir() else {}
+    changed = [p for p, f in current.items() if previous.get(p, [None, None, None])[2] != f[2]]
+    changed += [p for p in previous if p not in current]  # a deleted file changes its source too
+    waves, sources = affected(changed)
+    valid_waves = set(discover_waves(landing)[0]) if landing.is_dir() else set()
+    waves &= valid_waves
+    fresh = sorted(w for w in waves if not context.instance.has_dynamic_partition(survey_waves.name, w))
+    graph = context.repository_def.asset_graph
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    requests = [dg.RunRequest(run_key=f"wave-{wave}-{stamp}", partition_key=wave,
+                              asset_selection=list(dg.AssetSelection.assets(raw_survey).downstream().resolve(graph)),
+                              tags={"siw/trigger": "landing_zone_sensor", "siw/wave": wave})
+                for wave in sorted(waves)]
+    requests += [dg.RunRequest(run_key=f"{source}-{stamp}",
+                               asset_selection=list(dg.AssetSelection.assets(SOURCES[source]).downstream()
+                                                    .resolve(graph)),
+                               tags={"siw/trigger": "landing_zone_sensor", "siw/source": source})
+                 for source in sorted(sources)]
+    return dg.SensorResult(
+        run_requests=requests, cursor=json.dumps(current, sort_keys=True),
+        dynamic_partitions_requests=[survey_waves.build_add_request(fresh)] if fresh else [])
+
+
+# --- freshness ---------------------------------------------------------------------------------
+
+PUBLISHED = dg.AssetKey(["publish", "report_database"])
+# A nightly refresh that silently stopped shows red: the publication and its tables are at most 26 h old.
+freshness_checks = dg.build_last_update_freshness_checks(
+    assets=[PUBLISHED, *[dg.AssetKey(["reporting", t]) for t in PUBLISHED_TABLES]],
+    lower_bound_delta=dt.timedelta(hours=26))
+freshness_sensor = dg.build_sensor_for_freshness_checks(
+    freshness_checks=freshness_checks, name="freshness_checks_sensor",
+    default_status=SENSOR_DEFAULT)

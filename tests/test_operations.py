@@ -1,0 +1,128 @@
+"""The nightly schedule, the landing-zone sensor and the failure alert, evaluated with built contexts."""
+
+from __future__ import annotations
+
+import datetime
+import http.server
+import threading
+import json
+import shutil
+
+import dagster as dg
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.ingest.assets import raw_survey
+from orchestration.operations.alerts import write_alert
+from orchestration.operations.automation import landing_zone_sensor, nightly_refresh
+
+
+@pytest.fixture
+def landing(dirs, sample_tree):
+    landing, _data = dirs
+    shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
+    return landing
+
+
+def evaluate_sensor(instance, cursor=None) -> dg.SensorResult:
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, repository_def=defs.get_repository_def())
+    return landing_zone_sensor(context)
+
+
+def test_nightly_refresh_targets_every_wave_at_two_in_copenhagen(landing, instance):
+    assert nightly_refresh.cron_schedule == "0 2 * * *"
+    assert nightly_refresh.execution_timezone == "Europe/Copenhagen"
+    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                       scheduled_execution_time=datetime.datetime(2026, 11, 23, 2, 0))
+    request = nightly_refresh.evaluate_tick(context).run_requests[0]
+    assert request.tags["dagster/asset_partition_range_start"] == "2020-06"
+    assert request.tags["dagster/asset_partition_range_end"] == "2021-03"
+    assert set(instance.get_dynamic_partitions("survey_waves")) == {"2020-06", "2021-03"}
+
+
+def test_sensor_requests_runs_for_new_files_and_nothing_for_unchanged_ones(landing, instance):
+    first = evaluate_sensor(instance)
+    assert {r.partition_key for r in first.run_requests if r.partition_key} == {"2020-06", "2021-03"}
+    assert {r.tags.get("siw/source") for r in first.run_requests} >= {"interviews", "cases", "frame"}
+    assert first.dynamic_partitions_requests[0].partition_keys == ["2020-06", "2021-03"]
+    survey_run = next(r for r in first.run_requests if r.partition_key == "2020-06")
+    keys = {k.to_user_string() for k in survey_run.asset_selection}
+    assert "raw/survey/respondents" in keys and "publish/report_database" in keys
+    assert "raw/interviews/interviews" not in keys
+
+    second = evaluate_sensor(instance, first.cursor)
+    assert second.run_requests == [] and second.cursor == first.cursor
+
+    # One changed file: one run, for its source and what is downstream of it.
+    (landing / "cases" / "case-001.json").write_text(
+        (landing / "cases" / "case-001.json").read_text(encoding="utf-8").replace("Sammen", "Sammen igen"),
+        encoding="utf-8")
+    third = evaluate_sensor(instance, second.cursor)
+    (request,) = third.run_requests
+    assert request.tags["siw/source"] == "cases" and request.partition_key is None
+    keys = {k.to_user_string() for k in request.asset_selection}
+    assert "raw/cases/cases" in keys and "reporting/cases" in keys and "raw/survey/respondents" not in keys
+    assert third.cursor != second.cursor
+    assert json.loads(third.cursor)["cases/case-001.json"][2] != json.loads(second.cursor)["cases/case-001.json"][2]
+
+
+def test_sensor_ignores_a_folder_that_is_not_a_wave(landing, instance):
+    cursor = evaluate_sensor(instance).cursor
+    (landing / "survey" / "juni").mkdir()
+    (landing / "survey" / "juni" / "dataset.csv").write_text("x")
+    assert evaluate_sensor(instance, cursor).run_requests == []
+
+
+def test_failure_alert_is_written_with_reason_and_link(dirs, monkeypatch):
+    _landing, data = dirs
+    monkeypatch.setenv("SIW_DAGSTER_URL", "http://127.0.0.1:3000")
+    alert = write_alert("abc123", "refresh_job", ["check gx_cases on publish/report_database failed: e-mail"])
+    (path,) = (data / "alerts").glob("*.json")
+    stored = json.loads(path.read_text())
+    assert stored == alert
+    assert stored["link"] == "http://127.0.0.1:3000/runs/abc123" and "gx_cases" in stored["reasons"][0]
+
+
+def test_failure_sensor_alerts_on_a_real_failed_run(dirs, instance):
+    landing, data = dirs
+    (landing / "survey" / "wave=2020-06").mkdir(parents=True)
+    (landing / "survey" / "wave=2020-06" / "dataset.csv").write_text("respondentid\n1\n")
+    instance.add_dynamic_partitions("survey_waves", ["2020-06"])
+    job = defs.resolve_job_def("refresh_job")
+    result = job.execute_in_process(instance=instance, partition_key="2020-06", raise_on_error=False,
+                                    asset_selection=list(raw_survey.keys))
+    assert not result.success
+    run = instance.get_run_by_id(result.run_id)
+    failure = next(e for e in instance.all_logs(run.run_id) if e.dagster_event
+                   and e.dagster_event.event_type_value == "PIPELINE_FAILURE").dagster_event
+    sensor = defs.get_sensor_def("alert_on_run_failure")
+    context = dg.build_run_status_sensor_context(sensor_name=sensor.name, dagster_instance=instance,
+                                                 dagster_run=run, dagster_event=failure)
+    sensor(context.for_run_failure())
+    (path,) = (data / "alerts").glob("*.json")
+    alert = json.loads(path.read_text())
+    assert "pandera_survey_contract" in " ".join(alert["reasons"]) and "structure.csv" in " ".join(alert["reasons"])
+    assert alert["run_id"] == run.run_id
+
+
+def test_failure_alert_is_posted_to_the_webhook(dirs, monkeypatch):
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the standard library's name)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    monkeypatch.setenv("SIW_ALERT_WEBHOOK", f"http://127.0.0.1:{server.server_port}/hook")
+    write_alert("run-1", "refresh_job", ["step published_report_database failed"])
+    thread.join(timeout=10)
+    server.server_close()
+    assert received and received[0]["run_id"] == "run-1" and received[0]["reasons"] == [
+        "step published_report_database failed"]
