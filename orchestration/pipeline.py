@@ -9,7 +9,10 @@ reason when a gate fails.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+import psutil
 
 import dagster as dg
 
@@ -31,6 +34,37 @@ def ensure_landing(settings, allow_sample: bool) -> None:
         raise SystemExit(f"landing zone {landing} is empty; put the exports there (see README)")
 
 
+def reclaim_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the in-process refreshes whose process died (a kill, a crash) and free their pool slots.
+
+    An in-process run claims its ops' slots of the `warehouse` pool in the instance; a process
+    that is killed never gives them back, and every later run would wait for them forever.
+    """
+    reclaimed = []
+    for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
+                                               tags={"siw/trigger": "make run"})):
+        pid = int(run.tags.get("siw/pid", "0"))
+        if pid and not owner_alive(pid, run_start(instance, run)):
+            instance.report_run_failed(run, f"the process {pid} of this refresh is gone (killed or crashed)")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            reclaimed.append(run.run_id)
+    return reclaimed
+
+
+def owner_alive(pid: int, started: float) -> bool:
+    """True while the process that started a run at ``started`` still runs (not a newer one with its pid)."""
+    try:
+        return psutil.Process(pid).create_time() <= started + 1
+    except psutil.NoSuchProcess:
+        return False
+
+
+def run_start(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float:
+    """When a run started (epoch seconds), to tell its process from a later one with the same pid."""
+    record = instance.get_run_record_by_id(run.run_id)
+    return record.start_time or record.create_timestamp.timestamp()
+
+
 def run(allow_sample: bool = True) -> int:
     """Materialise everything; return the exit code."""
     settings = export_environment()
@@ -40,10 +74,13 @@ def run(allow_sample: bool = True) -> int:
     instance = dg.DagsterInstance.get()
     for warning in discover_waves(settings.landing_dir)[1]:
         print(f"warning: {warning}")
+    for run_id in reclaim_dead_runs(instance):
+        print(f"warning: run {run_id} had died mid-way; marked failed and its warehouse slots freed")
     waves = register_waves(instance)
     job = defs.resolve_job_def(refresh_job.name)
     selection = None if waves else list(without_survey().resolve(defs.resolve_asset_graph()))
-    result = job.execute_in_process(instance=instance, tags={**all_waves_tags(waves), "siw/trigger": "make run"},
+    result = job.execute_in_process(instance=instance, tags={**all_waves_tags(waves), "siw/trigger": "make run",
+                                                                 "siw/pid": str(os.getpid())},
                                     asset_selection=selection, raise_on_error=False)
     reasons = failure_reasons(result.all_events)
     if reasons:

@@ -15,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.config import DBT_PROJECT_DIR
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
+from orchestration.warehouse_lock import holding_warehouse_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 LAYERS = ("staging", "intermediate", "marts", "reporting")
@@ -57,9 +58,30 @@ translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
+@holding_warehouse_lock
 def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """``dbt build``: seeds, models and their tests; a failing test stops what is downstream."""
-    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts().fetch_column_metadata()
+    invocation = dbt.cli(["build"], context=context)
+    try:
+        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+    finally:
+        release_warehouse()
+
+
+def release_warehouse() -> None:
+    """Close the in-process DuckDB connection that row counts and column metadata opened.
+
+    dagster-dbt reads them through dbt-duckdb in this process, whose connection manager keeps
+    the warehouse open (a class-level environment) after the step; DuckDB allows one writing
+    process per file, so another run's dbt would fail on the lock. dbt-duckdb has no public way
+    to close it, hence the private attributes.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:  # noqa: SLF001
+        if DuckDBConnectionManager._ENV is not None:  # noqa: SLF001
+            DuckDBConnectionManager._ENV.close()  # noqa: SLF001
+            DuckDBConnectionManager._ENV = None  # noqa: SLF001
 
 
 # The dbt of this virtualenv, whatever PATH says (make run does not activate the venv).

@@ -16,6 +16,7 @@ from orchestration.ingest.landing import safe_files
 from orchestration.ingest.rawstore import clean_scratch
 from orchestration.ingest.refusals import clear_refusal, record_refusal
 from orchestration.ingest.survey import WaveReader
+from orchestration.warehouse_lock import holding_warehouse_lock
 
 WAREHOUSE_POOL = "warehouse"
 OWNERS = ["team:data-engineering"]
@@ -86,6 +87,7 @@ def refused(source: str, check_name: str, refusal: SourceRefused) -> dg.AssetChe
     # One run ingests every wave it targets (the nightly refresh), one after the other.
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
+@holding_warehouse_lock
 def raw_survey(context: dg.AssetExecutionContext):
     """Ingest the waves of the run (its partitions); refuse a wave whole on a wave fault."""
     settings = get_settings()
@@ -161,6 +163,7 @@ def _waves_markdown(outcomes: dict[str, dict]) -> str:
     can_subset=False,
     pool=WAREHOUSE_POOL,
 )
+@holding_warehouse_lock
 def raw_interviews(context: dg.AssetExecutionContext):
     """Ingest the interview log; refuse it whole when it breaks the contract."""
     settings = get_settings()
@@ -193,6 +196,7 @@ def raw_interviews(context: dg.AssetExecutionContext):
     can_subset=False,
     pool=WAREHOUSE_POOL,
 )
+@holding_warehouse_lock
 def raw_cases(context: dg.AssetExecutionContext):
     """Ingest every case file; a bad file is refused and reported."""
     settings = get_settings()
@@ -214,6 +218,7 @@ def raw_cases(context: dg.AssetExecutionContext):
     can_subset=False,
     pool=WAREHOUSE_POOL,
 )
+@holding_warehouse_lock
 def raw_frame(context: dg.AssetExecutionContext):
     """Ingest the population frame (an empty table when none is delivered)."""
     settings = get_settings()

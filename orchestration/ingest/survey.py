@@ -11,7 +11,6 @@ the wave stays in place.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from orchestration.ingest.errors import SourceRefused
 from orchestration.ingest.landing import LandingFile, describe
 from orchestration.ingest.pseudonym import hmac_sql
 from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
-from orchestration.ingest.textfiles import open_text_export
+from orchestration.ingest.textfiles import open_text_export, read_records
 from orchestration.reference import kommune_codes
 
 CSV_FILES = ("dataset.csv", "structure.csv", "labels.csv")
@@ -202,8 +201,8 @@ class WaveReader:
     def _load_csv(self, con, paths: list[Path], result: WaveResult) -> tuple[str, dict[str, Variable]]:
         dataset, structure, labels = (open_text_export(p, self.work_dir) for p in paths)
         result.encoding, result.delimiter = dataset.encoding, dataset.delimiter
-        variables = parse_structure(_records(structure.utf8_path, structure.delimiter),
-                                    _records(labels.utf8_path, labels.delimiter), structure.source)
+        variables = parse_structure(read_records(structure.utf8_path, structure.delimiter, structure.source),
+                                    read_records(labels.utf8_path, labels.delimiter, labels.source), structure.source)
         self._load_dataset(con, dataset.utf8_path, dataset.delimiter, dataset.header, dataset.source)
         return dataset.source.name, variables
 
@@ -378,7 +377,3 @@ class WaveReader:
             copy_to_parquet(con, f"SELECT {wave_sql} AS wave_id, * FROM labels", out / "labels.parquet")
             write_registry(out, files, wave_id=wave, format_version=RAW_FORMAT_VERSION)
 
-
-def _records(utf8_path: Path, delimiter: str) -> list[list[str]]:
-    with open(utf8_path, encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle, delimiter=delimiter))

@@ -70,10 +70,15 @@ def _transcode_with(path: Path, target: Path, encoding: str) -> None:
         out.write(decoder.decode(b"", final=True))
 
 
-def first_record(utf8_path: Path, delimiter: str) -> list[str]:
-    """The first CSV record (the header) of a UTF-8 file, quoted fields handled."""
-    with open(utf8_path, encoding="utf-8", newline="") as handle:
-        return next(csv.reader(handle, delimiter=delimiter), [])
+def read_records(utf8_path: Path, delimiter: str, source: Path, limit: int | None = None) -> list[list[str]]:
+    """The CSV records of a (small) UTF-8 file, or only its first ``limit``; a file the csv module
+    cannot parse (a field over its size limit, a NUL) is refused, naming ``source``."""
+    try:
+        with open(utf8_path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            return [row for _, row in zip(range(limit), reader)] if limit else list(reader)
+    except csv.Error as error:
+        raise SourceRefused(source, f"is malformed ({error})") from None
 
 
 def detect_delimiter(utf8_path: Path) -> str:
@@ -93,7 +98,7 @@ def open_text_export(path: Path, work_dir: Path) -> TextExport:
     target = work_dir / f"{path.parent.name}__{path.name}.utf8"
     encoding = transcode(path, target)
     delimiter = detect_delimiter(target)
-    header = first_record(target, delimiter)
+    header = (read_records(target, delimiter, path, limit=1) or [[]])[0]
     if not any(field.strip() for field in header):
         raise SourceRefused(path, "is empty (no header row)")
     return TextExport(path, target, encoding, delimiter, [h.strip() for h in header])
@@ -114,4 +119,7 @@ def read_small_csv(path: Path) -> list[list[str]]:
     text = sniff_text(path.read_bytes())
     first = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first.count)
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row]
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row]
+    except csv.Error as error:
+        raise SourceRefused(path, f"is malformed ({error})") from None

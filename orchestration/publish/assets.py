@@ -20,6 +20,7 @@ from orchestration.config import PROJECT_ROOT, Settings, get_settings
 from orchestration.duck import read_only
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
 from orchestration.quality.publication_gate import SuiteResult, frames, parameters, suite_tables, validate
+from orchestration.warehouse_lock import holding_warehouse_lock
 
 STORAGE_VERSION = "v1.4.0"
 PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
@@ -123,6 +124,7 @@ def publish(candidate: Path, target: Path) -> None:
     can_subset=False,
     pool=WAREHOUSE_POOL,
 )
+@holding_warehouse_lock
 def published_report_database(context: dg.AssetExecutionContext):
     """Write, audit, publish: a failed suite leaves the previous publication as it was."""
     settings = get_settings()

@@ -1,0 +1,284 @@
+"""Reliability: fuzzed exports, kills at any point, runs at once, and no personal data downstream."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import psutil
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import answered_row, write_wave
+from orchestration.config import PROJECT_ROOT
+from orchestration.ingest.cases import read_cases
+from orchestration.ingest.errors import SourceRefused
+from orchestration.ingest.interviews import read_interview_log
+from orchestration.ingest.survey import WaveReader
+from orchestration.sample_exports import survey_variables
+
+FUZZ = settings(max_examples=40, deadline=dt.timedelta(seconds=30), derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
+                    "interviews", "cases")
+
+
+def mutate(data: bytes, kind: str, position: float, payload: bytes) -> bytes:
+    """One kind of damage to an export's bytes."""
+    at = int(len(data) * position)
+    if kind == "truncate":
+        return data[:at]
+    if kind == "insert":
+        return data[:at] + payload + data[at:]
+    if kind == "overwrite":
+        return data[:at] + payload + data[at + len(payload):]
+    if kind == "empty":
+        return b""
+    if kind == "utf16":
+        return data.decode("cp1252", "replace").encode("utf-16")
+    if kind == "swap_delimiter":
+        return data.replace(b";", b",")
+    if kind == "huge_field":
+        return data[:at] + b'"' + b"x" * 5_000_000 + b'"' + data[at:]
+    return data
+
+
+damage = st.tuples(st.sampled_from(["truncate", "insert", "overwrite", "empty", "utf16", "swap_delimiter",
+                                    "huge_field"]),
+                   st.floats(0, 1), st.binary(min_size=1, max_size=64))
+
+
+def fresh(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("fuzz")
+    return root / "landing", root / "data"
+
+
+def assert_accepted_or_refused(read, raw_target: Path) -> None:
+    """Either the contract accepts the input, or it is refused with a file and a reason and nothing is written."""
+    try:
+        read()
+    except SourceRefused as refusal:
+        assert refusal.path and refusal.reason
+        assert not raw_target.exists() or not any(raw_target.iterdir())
+
+
+@FUZZ
+@given(damage=damage, target=st.sampled_from(["dataset.csv", "structure.csv", "labels.csv"]))
+def test_fuzzed_csv_export(tmp_path_factory, damage, target):
+    landing, data = fresh(tmp_path_factory)
+    folder = write_wave(landing / "survey/wave=2020-06", [answered_row(i) for i in range(1, 30)])
+    (folder / target).write_bytes(mutate((folder / target).read_bytes(), *damage))
+    reader = WaveReader("2020-06", folder, data / "raw", data / "work", b"k", 0.05)
+    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2020-06")
+
+
+@FUZZ
+@given(columns=st.lists(st.sampled_from(survey_variables()), min_size=1, max_size=90))
+def test_fuzzed_columns_dropped_or_duplicated(tmp_path_factory, columns):
+    landing, data = fresh(tmp_path_factory)
+    folder = write_wave(landing / "survey/wave=2020-06", [answered_row(1), answered_row(2)], columns=columns)
+    reader = WaveReader("2020-06", folder, data / "raw", data / "work", b"k", 0.05)
+    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2020-06")
+
+
+def workbook_bytes(tmp_path: Path) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.title = "Interviews"
+    book.active.append(["Interview-ID", "Dato", "Interviewer", "Navn", "E-mail", "Telefon", "Organisation",
+                        "Sektor", "Rolle", "Temaer", "Varighed (min)", "Samtykke", "Status"])
+    book.active.append(["I-001", dt.datetime(2020, 6, 1), "AB", "Ole", "o@x.dk", "12345678", "KL", "Kommune",
+                        "Leder", "Innovation", 30, "Ja", "Gennemført"])
+    book.save(tmp_path / "w.xlsx")
+    return (tmp_path / "w.xlsx").read_bytes()
+
+
+@FUZZ
+@given(damage=damage)
+def test_fuzzed_interview_workbook(tmp_path_factory, damage):
+    landing, data = fresh(tmp_path_factory)
+    landing.mkdir(parents=True)
+    path = landing / "interview_log.xlsx"
+    path.write_bytes(mutate(workbook_bytes(landing), *damage))
+    assert_accepted_or_refused(lambda: read_interview_log(path, data / "raw", b"k"), data / "raw/interviews/log")
+
+
+@FUZZ
+@given(damage=damage)
+def test_fuzzed_excel_survey_export(tmp_path_factory, sample_tree, damage):
+    landing, data = fresh(tmp_path_factory)
+    folder = landing / "survey/wave=2021-03"
+    folder.mkdir(parents=True)
+    source = sample_tree / "survey/wave=2021-03/dataset.xlsx"
+    (folder / "dataset.xlsx").write_bytes(mutate(source.read_bytes(), *damage))
+    reader = WaveReader("2021-03", folder, data / "raw", data / "work", b"k", 0.05)
+    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2021-03")
+
+
+@FUZZ
+@given(damage=damage)
+def test_fuzzed_case_file(tmp_path_factory, sample_tree, damage):
+    landing, data = fresh(tmp_path_factory)
+    landing.mkdir(parents=True)
+    path = landing / "case.json"
+    path.write_bytes(mutate((sample_tree / "cases/aarhus-ensomhed.json").read_bytes(), *damage))
+    result = read_cases([path], data / "raw")  # a bad case is refused alone, never raised
+    assert len(result.accepted) + len(result.refused) == 1
+
+
+# --- kill and rerun ---------------------------------------------------------------------------
+
+
+def start_run(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "orchestration.pipeline", "--no-sample"], cwd=PROJECT_ROOT,
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def published_tables(path: Path) -> dict[str, list]:
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{path}' AS pub (READ_ONLY)")
+        return {t: con.execute(f"SELECT * FROM pub.reporting.{t} ORDER BY ALL").fetchall() for t in PUBLISHED_TABLES}
+    finally:
+        con.close()
+
+
+def phase(data: Path, process: subprocess.Popen) -> str | None:
+    """Which stage a running refresh is in, from what it leaves on disk and its child processes."""
+    if list((data / "published").glob(".candidate-*")):
+        return "publish"
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+        if any("dbt" in " ".join(c.cmdline()) for c in children):
+            return "dbt"
+    except psutil.Error:
+        return None
+    if (data / "raw").exists():
+        return "ingestion"
+    return None
+
+
+@pytest.fixture
+def run_env(dirs, sample_tree, tmp_path):
+    landing, data = dirs
+    shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}, data
+
+
+def test_killed_runs_converge_and_never_show_a_partial_publication(run_env, tmp_path):
+    env, data = run_env
+    published = data / "published" / "report.duckdb"
+    seen_broken: list[str] = []
+    stop = threading.Event()
+
+    def watch():  # a reader that opens the publication whenever it can, all the time
+        while not stop.is_set():
+            if published.exists():
+                try:
+                    tables = published_tables(published)
+                    if not tables["response"]:
+                        seen_broken.append("empty response")
+                except duckdb.Error as error:
+                    seen_broken.append(str(error))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    killed_in = []
+    for target in ("ingestion", "dbt", "publish"):
+        process = start_run(env)
+        deadline = time.monotonic() + 300
+        while process.poll() is None and time.monotonic() < deadline:
+            if phase(data, process) == target:
+                os.killpg(process.pid, signal.SIGKILL)
+                killed_in.append(target)
+                break
+            time.sleep(0.02)
+        process.wait(timeout=60)
+    final = start_run(env)
+    assert final.wait(timeout=600) == 0
+    stop.set()
+    watcher.join(timeout=10)
+    assert seen_broken == []
+    assert set(killed_in) >= {"ingestion", "dbt"}, killed_in  # publish is short; it is killed when caught
+    after_kills = published_tables(published)
+
+    clean_data = tmp_path / "clean"
+    clean_env = {**env, "SIW_DATA_DIR": str(clean_data)}
+    assert start_run(clean_env).wait(timeout=600) == 0
+    assert after_kills == published_tables(clean_data / "published" / "report.duckdb")
+
+
+def test_two_runs_at_once_serialise_without_an_error(run_env):
+    env, data = run_env
+    first, second = start_run(env), start_run(env)
+    assert first.wait(timeout=900) == 0 and second.wait(timeout=900) == 0
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{data / 'published/report.duckdb'}' AS pub (READ_ONLY)")
+    assert con.execute("SELECT count(*) FROM pub.reporting.refresh").fetchone()[0] == 2
+    con.close()
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def personal_values(landing: Path) -> set[str]:
+    """Every name, e-mail, phone, organisation name and free-text answer in the landing files."""
+    values: set[str] = set()
+    import csv
+    import io
+    text = (landing / "survey/wave=2020-06/dataset.csv").read_bytes().decode("cp1252")
+    for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=";"):
+        values |= {row["org_name"], row["contact_email"], row["q13_open"], row["q14_open"]}
+        values |= set(EMAIL.findall(row["q13_open"]))
+    book = openpyxl.load_workbook(landing / "interviews/interview_log.xlsx", read_only=True)
+    rows = list(book["Interviews"].iter_rows(values_only=True))
+    for row in rows[1:]:
+        # the expert's name, e-mail and phone (their employer, e.g. "KL", is an institution, not a person)
+        values |= {str(row[3]), str(row[4]), str(row[5])}
+    public = set()  # organisations named in a case are public by contract, whoever else uses the name
+    for path in (landing / "cases").glob("*.json"):
+        case = json.loads(path.read_text(encoding="utf-8"))
+        values |= {case["contact"]["name"], case["contact"]["email"], case["contact"]["phone"], case["summary"]}
+        public |= {case["lead"]["name"], *(p["name"] for p in case.get("partners", []))}
+    return {v.strip() for v in values if v and len(v.strip()) >= 6} - public
+
+
+def test_no_personal_data_in_marts_publication_or_event_log(built, instance):
+    landing, data = built
+    secrets = personal_values(landing)
+    assert len(secrets) > 100
+    haystacks = {}
+    for database in (data / "warehouse.duckdb", data / "published" / "report.duckdb"):
+        con = duckdb.connect()
+        con.execute(f"ATTACH '{database}' AS db (READ_ONLY)")
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'db' "
+                             "AND schema_name IN ('marts', 'reporting')").fetchall()
+        for schema, table in tables:
+            rows = con.execute(f"SELECT * FROM db.{schema}.{table}").fetchall()
+            haystacks[f"{database.name}:{schema}.{table}"] = "\n".join("\t".join(map(str, r)) for r in rows)
+        con.close()
+    events = [entry for run in instance.get_runs() for entry in instance.all_logs(run.run_id)]
+    assert events
+    haystacks["dagster event log"] = "\n".join(
+        f"{entry.user_message}\t{entry.dagster_event.event_specific_data if entry.dagster_event else ''}"
+        for entry in events)
+    assert len(haystacks) > 20
+    leaks = [(place, secret) for place, text in haystacks.items() for secret in secrets if secret in text]
+    assert leaks == []
