@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := reports/node_modules/.installed
 MANIFEST := dbt_project/target/manifest.json
 
 export PYTHONPATH := $(CURDIR)
@@ -14,9 +15,10 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export EVIDENCE_DISABLE_TELEMETRY := true
+export SEND_ANONYMOUS_USAGE_STATS := no
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test dev sample install manifest browser clean
+.PHONY: run test dev report sample install manifest browser clean
 .DEFAULT_GOAL := run
 
 run: install manifest $(DAGSTER_HOME)/dagster.yaml
@@ -30,11 +32,24 @@ test: install manifest browser $(DAGSTER_HOME)/dagster.yaml
 dev: install manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.dev_server --host 127.0.0.1 --port 3000
 
+# Serve the built report site on 127.0.0.1:$(REPORT_PORT) (made by `make run`).
+REPORT_PORT ?= 4000
+report:
+	@test -f "$(SIW_DATA_DIR)/report/site/index.html" || (echo "no report site yet: run make run first" && exit 1)
+	@echo "report on http://127.0.0.1:$(REPORT_PORT)/"
+	python3 -m http.server $(REPORT_PORT) --bind 127.0.0.1 --directory "$(SIW_DATA_DIR)/report/site"
+
 # Write the sample landing tree (into SIW_LANDING_DIR, default $(SIW_DATA_DIR)/landing; it must be empty).
 sample: install
 	$(BIN)/python -m orchestration.sample_exports --out "$${SIW_LANDING_DIR:-$(SIW_DATA_DIR)/landing}"
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(NODE_INSTALLED)
+
+# Evidence and its packages from the committed lock (npm install: npm ci trips on other
+# platforms' optional packages); postinstall applies reports/scripts/offline-parquet.mjs.
+$(NODE_INSTALLED): reports/package.json reports/package-lock.json reports/scripts/offline-parquet.mjs
+	cd reports && npm install --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(INSTALLED): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,4 +72,4 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $@
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs .dagster_home .pytest_cache
+	rm -rf $(VENV) dbt_project/target dbt_project/logs .dagster_home .pytest_cache reports/node_modules reports/.evidence reports/build

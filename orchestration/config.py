@@ -30,6 +30,7 @@ class Settings:
     quarantine_threshold: float
     max_completed_shrink: float
     automation_on: bool
+    build_report: bool
     alert_webhook: str | None
     dagster_url: str
     environment: str
@@ -64,6 +65,11 @@ class Settings:
         return self.data_dir / "work"
 
     @property
+    def report_site_dir(self) -> Path:
+        """The built report site (static files; `make report` serves it)."""
+        return self.data_dir / "report" / "site"
+
+    @property
     def landing_is_default(self) -> bool:
         """True when the landing zone is the project's own default (the sample may go there)."""
         return "SIW_LANDING_DIR" not in os.environ
@@ -90,6 +96,8 @@ def get_settings() -> Settings:
         max_completed_shrink=float(os.environ.get("SIW_MAX_COMPLETED_SHRINK", "0.2")),
         # Schedules and sensors start running by default; SIW_AUTOMATION=off starts them stopped.
         automation_on=os.environ.get("SIW_AUTOMATION", "on") != "off",
+        # `make run` builds the Evidence report too; SIW_REPORT=off stops at the publication.
+        build_report=os.environ.get("SIW_REPORT", "on") != "off",
         alert_webhook=os.environ.get("SIW_ALERT_WEBHOOK") or None,
         dagster_url=os.environ.get("SIW_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/"),
         environment=environment,
@@ -103,4 +111,5 @@ def export_environment() -> Settings:
     for name in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS"):
         os.environ.setdefault(name, "1" if name == "DO_NOT_TRACK" else "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("SEND_ANONYMOUS_USAGE_STATS", "no")
     return settings

@@ -22,6 +22,8 @@ from orchestration.operations.alerts import failure_reasons
 from orchestration.operations.automation import all_waves_tags, refresh_job, register_waves, without_survey
 from orchestration.sample_exports import write_landing_tree
 
+REPORT_SITE = dg.AssetKey(["report", "site"])
+
 
 def ensure_landing(settings, allow_sample: bool) -> None:
     """Write the sample tree into the default landing zone when it is empty (never a user's)."""
@@ -78,19 +80,26 @@ def run(allow_sample: bool = True) -> int:
         print(f"warning: run {run_id} had died mid-way; marked failed and its warehouse slots freed")
     waves = register_waves(instance)
     job = defs.resolve_job_def(refresh_job.name)
-    selection = None if waves else list(without_survey().resolve(defs.resolve_asset_graph()))
+    wanted = dg.AssetSelection.all() if waves else without_survey()
+    if not settings.build_report:
+        wanted = wanted - dg.AssetSelection.assets(REPORT_SITE)
+    full = waves and settings.build_report
+    selection = None if full else list(wanted.resolve(defs.resolve_asset_graph()))
     result = job.execute_in_process(instance=instance, tags={**all_waves_tags(waves), "siw/trigger": "make run",
                                                                  "siw/pid": str(os.getpid())},
                                     asset_selection=selection, raise_on_error=False)
     reasons = failure_reasons(result.all_events)
     if reasons:
-        print("\nThe refresh stopped at a gate; the last good publication stays in place:", file=sys.stderr)
+        print("\nThe refresh stopped (a failed gate or step); the last good publication and report stay in place:",
+              file=sys.stderr)
         for reason in dict.fromkeys(reasons):
             print(f"  - {reason}", file=sys.stderr)
         return 1
     print(f"\nwarehouse:             {settings.warehouse_path}")
     print(f"published database:    {settings.published_path}")
     print(f"publication gate docs: {settings.data_docs_dir / 'index.html'}")
+    if settings.build_report:
+        print(f"report site:           {settings.report_site_dir} (make report serves it on 127.0.0.1)")
     return 0
 
 

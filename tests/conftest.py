@@ -24,6 +24,8 @@ def dirs(tmp_path, monkeypatch):
     data.mkdir()
     monkeypatch.setenv("SIW_LANDING_DIR", str(landing))
     monkeypatch.setenv("SIW_DATA_DIR", str(data))
+    # The report build (about a minute) runs only in the tests about the report.
+    monkeypatch.setenv("SIW_REPORT", "off")
     return landing, data
 
 

@@ -13,8 +13,13 @@
     end
 {%- endmacro %}
 
-{% macro wilson_low(n_yes, n_base) -%}{{ wilson_bound(n_yes, n_base, '-') }}{%- endmacro %}
-{% macro wilson_high(n_yes, n_base) -%}{{ wilson_bound(n_yes, n_base, '+') }}{%- endmacro %}
+{#- At a share of 0 (1) the lower (upper) bound is exactly 0 (1); the formula leaves float noise. -#}
+{% macro wilson_low(n_yes, n_base) -%}
+    case when {{ n_yes }} = 0 and {{ n_base }} > 0 then 0.0 else {{ wilson_bound(n_yes, n_base, '-') }} end
+{%- endmacro %}
+{% macro wilson_high(n_yes, n_base) -%}
+    case when {{ n_yes }} = {{ n_base }} and {{ n_base }} > 0 then 1.0 else {{ wilson_bound(n_yes, n_base, '+') }} end
+{%- endmacro %}
 
 {#- The value, or NULL when the base is below the suppression limit (n < 5). -#}
 {% macro unless_suppressed(expression, n_base) -%}

@@ -19,12 +19,14 @@ import duckdb
 from orchestration.config import PROJECT_ROOT, Settings, get_settings
 from orchestration.duck import read_only
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
+from orchestration.publish.method_tables import run_check_results, write_ingestion_issues, write_quality_checks
 from orchestration.quality.publication_gate import SuiteResult, frames, parameters, suite_tables, validate
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 STORAGE_VERSION = "v1.4.0"
 PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
-                    "interviews", "cases")
+                    "interviews", "cases", "area_metrics", "collaboration_quality", "case_partnerships",
+                    "labels", "interviews_by_sector")
 REGISTRIES = ("survey/wave=*/files.parquet", "interviews/log/files.parquet", "cases/all/files.parquet",
               "frame/current/files.parquet")
 
@@ -62,6 +64,7 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
         con.execute("CREATE SCHEMA pub.reporting")
         for table in PUBLISHED_TABLES:
             con.execute(f"CREATE TABLE pub.reporting.{table} AS SELECT * FROM wh.reporting.{table}")
+        write_ingestion_issues(con, "pub.reporting.ingestion_issues", settings.raw_dir)
         con.execute("CREATE TABLE pub.reporting.refresh (published_at TIMESTAMP, run_id VARCHAR, "
                     "git_sha VARCHAR, sources_sha256 VARCHAR)")
         if settings.published_path.exists():
@@ -92,6 +95,19 @@ def run_gate(settings: Settings, candidate: Path) -> list[SuiteResult]:
     tables = frames(candidate, settings.published_path)
     params = parameters(tables, waves_in_warehouse(settings), settings.max_completed_shrink)
     return validate(tables, params, settings.data_docs_dir)
+
+
+def record_checks(candidate: Path, results: list[SuiteResult], run_checks: list[tuple]) -> None:
+    """Add reporting.quality_checks to the audited candidate: this run's checks and the gate's suites."""
+    rows = run_checks + [("great_expectations", f"gx_{r.table}", f"reporting/{r.table}", r.success, r.evaluated,
+                          len(r.failures)) for r in results]
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{candidate}' AS pub")
+        write_quality_checks(con, "pub.reporting.quality_checks", rows)
+        con.execute("DETACH pub")
+    finally:
+        con.close()
 
 
 def publish(candidate: Path, target: Path) -> None:
@@ -147,6 +163,11 @@ def published_report_database(context: dg.AssetExecutionContext):
                           + " | ".join(r.describe() for r in results if not r.success))
         yield from checks
         return
+    try:
+        record_checks(candidate, results, run_check_results(context.instance, context.run_id))
+    except BaseException:
+        candidate.unlink(missing_ok=True)
+        raise
     publish(candidate, settings.published_path)
     context.log.info(f"published {settings.published_path}")
     yield dg.MaterializeResult(asset_key=["publish", "report_database"], check_results=checks, metadata={

@@ -24,14 +24,18 @@ from orchestration.reference import reference
 
 SEGMENTS = 3
 HEADLINE_METRICS = 7
-# Rows per wave of each wave-grid table: segments x items of its reference list.
-ITEMS_PER_WAVE = {
-    "headline_metrics": lambda: HEADLINE_METRICS,
-    "innovation_types": lambda: len(reference("innovation_types")),
-    "partner_types": lambda: len(reference("partner_types")),
-    "barriers": lambda: len(reference("barriers")),
-    "enablers": lambda: len(reference("enablers")),
-    "response": lambda: 1,
+# Rows per wave of each wave-grid table: segments x items of its reference list; area_metrics has
+# a row per region (the reference regions and 'Landsdækkende') and per municipality x metric.
+ROWS_PER_WAVE = {
+    "headline_metrics": lambda: SEGMENTS * HEADLINE_METRICS,
+    "innovation_types": lambda: SEGMENTS * len(reference("innovation_types")),
+    "partner_types": lambda: SEGMENTS * len(reference("partner_types")),
+    "barriers": lambda: SEGMENTS * len(reference("barriers")),
+    "enablers": lambda: SEGMENTS * len(reference("enablers")),
+    "response": lambda: SEGMENTS,
+    "collaboration_quality": lambda: SEGMENTS,
+    "area_metrics": lambda: HEADLINE_METRICS * (
+        len(reference("kommuner")) + len({row["region_navn"] for row in reference("kommuner")}) + 1),
 }
 
 
@@ -82,8 +86,8 @@ def frames(candidate: Path, previous: Path | None) -> dict[str, pd.DataFrame]:
 def parameters(tables: dict[str, pd.DataFrame], waves: list[str], max_shrink: float) -> dict:
     """The run-dependent suite parameters."""
     values: dict = {"waves": waves, "min_completed_ratio": 1 - max_shrink}
-    for table, items in ITEMS_PER_WAVE.items():
-        values[f"expected_rows_{table}"] = len(waves) * SEGMENTS * items()
+    for table, rows in ROWS_PER_WAVE.items():
+        values[f"expected_rows_{table}"] = len(waves) * rows()
     return values
 
 

@@ -1,0 +1,73 @@
+-- Headline metrics per wave x region and per wave x municipality (segment alle), with Wilson
+-- intervals and suppression n < 5, for the report's region pages. Every municipality of the
+-- reference list appears for every wave (an empty one is published suppressed).
+with areas as (
+    select 'region' as area_level, region_navn, cast(null as integer) as kommune_kode,
+           cast(null as varchar) as kommune_navn
+    from {{ ref('dim_municipality') }}
+    group by region_navn
+    union all
+    select 'kommune', region_navn, kommune_kode, kommune_navn
+    from {{ ref('dim_municipality') }}
+    where not is_national_or_unknown
+),
+
+grid as (
+    select w.wave_id, a.area_level, a.region_navn, a.kommune_kode, a.kommune_navn, m.metric
+    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
+    cross join areas as a
+    cross join (select distinct metric from {{ ref('int_survey__headline_flags') }}) as m
+),
+
+flags as (
+    select f.wave_id, f.metric, f.in_base, f.is_yes, a.region_navn, a.kommune_kode
+    from {{ ref('int_survey__headline_flags') }} as f
+    inner join {{ ref('int_survey__respondent_area') }} as a
+        on f.wave_id = a.wave_id and f.line = a.line
+    where f.segment = 'alle'
+),
+
+by_region as (
+    select wave_id, metric, 'region' as area_level, region_navn, cast(null as integer) as kommune_kode,
+           sum(case when in_base then 1 else 0 end) as n_base,
+           sum(case when in_base and is_yes then 1 else 0 end) as n_yes
+    from flags
+    group by wave_id, metric, region_navn
+),
+
+by_kommune as (
+    select wave_id, metric, 'kommune' as area_level, region_navn, kommune_kode,
+           sum(case when in_base then 1 else 0 end) as n_base,
+           sum(case when in_base and is_yes then 1 else 0 end) as n_yes
+    from flags
+    where kommune_kode <> 0
+    group by wave_id, metric, region_navn, kommune_kode
+),
+
+counted as (
+    select * from by_region
+    union all
+    select * from by_kommune
+),
+
+filled as (
+    select g.wave_id, g.area_level, g.region_navn, g.kommune_kode, g.kommune_navn, g.metric,
+           cast(coalesce(c.n_base, 0) as integer) as n_base,
+           cast(coalesce(c.n_yes, 0) as integer) as n_yes
+    from grid as g
+    left join counted as c
+        on g.wave_id = c.wave_id and g.metric = c.metric and g.area_level = c.area_level
+        and g.region_navn = c.region_navn
+        and coalesce(g.kommune_kode, -1) = coalesce(c.kommune_kode, -1)
+)
+
+select
+    wave_id,
+    area_level,
+    region_navn,
+    kommune_kode,
+    kommune_navn,
+    metric,
+    n_base,
+    {{ share_columns('n_yes', 'n_base') }}
+from filled

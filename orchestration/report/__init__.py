@@ -1,0 +1,1 @@
+"""The Evidence report built from the published database."""
