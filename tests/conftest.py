@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from orchestration import pipeline
@@ -85,3 +86,15 @@ def built(dirs, sample_tree, instance):
     shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
     assert pipeline.run(allow_sample=False) == 0
     return landing, data
+
+
+def query_db(path: Path, sql: str, frame: bool = False):
+    """Run sql on a DuckDB file attached read-only (rows, or a pandas frame)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{path}' AS db (READ_ONLY)")
+        con.execute("USE db")
+        result = con.execute(sql)
+        return result.df() if frame else result.fetchall()
+    finally:
+        con.close()

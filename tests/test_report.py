@@ -24,6 +24,7 @@ import pytest
 from orchestration import pipeline
 from orchestration.config import REPORTS_DIR
 from orchestration.report.build import ReportBuildFailed, build_site
+from conftest import query_db as published
 from test_reliability import personal_values
 
 PAGES = ["/", "/innovation/", "/partnerskaber/", "/barrierer/", "/boelger/", "/regioner/", "/interviews/",
@@ -43,14 +44,6 @@ def percent(share: float) -> str:
     return f"{int(rounded)} %"
 
 
-def published(path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{path}' AS pub (READ_ONLY)")
-        con.execute("USE pub")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +108,11 @@ def test_front_page_headline_numbers_equal_the_publication(report, pages):
         low_high = f"{percent(low)[:-2]}–{percent(high)}"
         assert low_high in shown[metric]["interval"], metric
         assert f"{n_base:,}".replace(",", ".") + " svar" in shown[metric]["interval"], metric
+    weighted = dict(published(data / "published" / "report.duckdb", """
+        SELECT metric, weighted_share FROM reporting.headline_metrics
+        WHERE segment = 'alle' AND wave_id = (SELECT max(wave_id) FROM reporting.response)"""))
+    for metric, share in weighted.items():
+        assert f"Landstal: vægtet {percent(share)} (" in pages["/"]["text"].split(shown[metric]["interval"])[1], metric
     (completed, invited) = published(data / "published" / "report.duckdb", """
         SELECT n_completed, n_invited FROM reporting.response
         WHERE segment = 'alle' AND wave_id = (SELECT max(wave_id) FROM reporting.response)""")[0]
@@ -122,6 +120,17 @@ def test_front_page_headline_numbers_equal_the_publication(report, pages):
     assert f"{completed:,}".replace(",", ".") + " organisationer" in text
     assert f"{invited:,}".replace(",", ".") + " inviterede" in text
     assert "Data opdateret:" in text
+
+
+def test_differences_are_marked_on_the_pages_that_compare(report, pages):
+    _, data = report
+    tested = published(data / "published" / "report.duckdb",
+                       "SELECT count(*) FROM reporting.segment_differences WHERE p_value IS NOT NULL")[0][0]
+    assert tested > 0
+    for path in ("/innovation/", "/partnerskaber/", "/barrierer/", "/boelger/"):
+        text = pages[path]["text"]
+        assert "signifikant forskel (p" in text or "ingen sikker forskel (p = " in text, path
+    assert "Vægtning" in pages["/metode/"]["text"] and "Vægt (N/n)" in pages["/metode/"]["text"]
 
 
 def test_a_page_per_region_and_suppressed_municipalities_are_not_shown(report, pages):

@@ -26,7 +26,8 @@ from orchestration.warehouse_lock import holding_warehouse_lock
 STORAGE_VERSION = "v1.4.0"
 PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
                     "interviews", "cases", "area_metrics", "collaboration_quality", "case_partnerships",
-                    "labels", "interviews_by_sector")
+                    "labels", "interviews_by_sector", "weights", "segment_differences", "wave_differences",
+                    "item_segment_differences")
 REGISTRIES = ("survey/wave=*/files.parquet", "interviews/log/files.parquet", "cases/all/files.parquet",
               "frame/current/files.parquet")
 
@@ -65,6 +66,9 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
         for table in PUBLISHED_TABLES:
             con.execute(f"CREATE TABLE pub.reporting.{table} AS SELECT * FROM wh.reporting.{table}")
         write_ingestion_issues(con, "pub.reporting.ingestion_issues", settings.raw_dir)
+        # A wave left unweighted (no frame, or a cell it lacks) is part of the ingestion report too.
+        con.execute("INSERT INTO pub.reporting.ingestion_issues SELECT DISTINCT 'frame', wave_id, 'unweighted_wave', "
+                    "weight_note, 1 FROM pub.reporting.weights WHERE weight_note IS NOT NULL")
         con.execute("CREATE TABLE pub.reporting.refresh (published_at TIMESTAMP, run_id VARCHAR, "
                     "git_sha VARCHAR, sources_sha256 VARCHAR)")
         if settings.published_path.exists():

@@ -72,6 +72,8 @@ def frames(candidate: Path, previous: Path | None) -> dict[str, pd.DataFrame]:
     """Every suite's table of the candidate, read-only; ``response`` gains the ratio to the previous one."""
     with read_only(candidate) as con:
         tables = {t: con.execute(f"SELECT * FROM reporting.{t}").df() for t in suite_tables()}
+    weights = tables["weights"]
+    weights["population_gap"] = pd.to_numeric(weights["weight_total"]) - pd.to_numeric(weights["population"])
     response = tables["response"]
     response["completed_ratio_to_previous"] = pd.Series([None] * len(response), dtype="float64")
     if previous is not None and previous.exists():
@@ -88,6 +90,8 @@ def parameters(tables: dict[str, pd.DataFrame], waves: list[str], max_shrink: fl
     values: dict = {"waves": waves, "min_completed_ratio": 1 - max_shrink}
     for table, rows in ROWS_PER_WAVE.items():
         values[f"expected_rows_{table}"] = len(waves) * rows()
+    values["expected_rows_segment_differences"] = len(waves) * HEADLINE_METRICS
+    values["expected_rows_wave_differences"] = max(len(waves) - 1, 0) * SEGMENTS * HEADLINE_METRICS
     return values
 
 

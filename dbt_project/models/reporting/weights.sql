@@ -1,0 +1,13 @@
+-- The survey weights per wave x cell (region x segment): base respondents, the frame's population,
+-- the weight and its total, and why a wave is unweighted. Aggregates only (no respondent rows).
+select
+    wave_id,
+    region_navn,
+    coalesce(segment, 'ukendt') as segment,
+    cast(max(n_cell) as integer) as n_cell,
+    max(population) as population,
+    max(weight) as weight,
+    sum(weight) as weight_total,
+    max(weight_note) as weight_note
+from {{ ref('int_survey__weights') }}
+group by wave_id, region_navn, coalesce(segment, 'ukendt')
