@@ -18,7 +18,7 @@ export EVIDENCE_DISABLE_TELEMETRY := true
 export SEND_ANONYMOUS_USAGE_STATS := no
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test dev report sample install manifest browser clean
+.PHONY: run test dev report bench sample install manifest browser clean
 .DEFAULT_GOAL := run
 
 run: install manifest $(DAGSTER_HOME)/dagster.yaml
@@ -38,6 +38,10 @@ report:
 	@test -f "$(SIW_DATA_DIR)/report/site/index.html" || (echo "no report site yet: run make run first" && exit 1)
 	@echo "report on http://127.0.0.1:$(REPORT_PORT)/"
 	python3 -m http.server $(REPORT_PORT) --bind 127.0.0.1 --directory "$(SIW_DATA_DIR)/report/site"
+
+# Benchmarks (BENCHMARKS.md): a quick subset; FULL=1 runs the whole ladder to 2.3 million invited.
+bench: install manifest $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m benchmarks.run $(if $(FULL),--full,)
 
 # Write the sample landing tree (into SIW_LANDING_DIR, default $(SIW_DATA_DIR)/landing; it must be empty).
 sample: install

@@ -9,6 +9,7 @@ reason when a gate fails.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 
@@ -20,6 +21,7 @@ from orchestration.config import export_environment
 from orchestration.ingest.landing import discover_waves
 from orchestration.operations.alerts import failure_reasons
 from orchestration.operations.automation import all_waves_tags, refresh_job, register_waves, without_survey
+from orchestration.operations.fingerprint import fingerprint, record_refresh, unchanged_since_last_refresh
 from orchestration.sample_exports import write_landing_tree
 
 REPORT_SITE = dg.AssetKey(["report", "site"])
@@ -67,10 +69,16 @@ def run_start(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float:
     return record.start_time or record.create_timestamp.timestamp()
 
 
-def run(allow_sample: bool = True) -> int:
-    """Materialise everything; return the exit code."""
+def run(allow_sample: bool = True, force: bool = False) -> int:
+    """Materialise everything (unless nothing changed since the last refresh); return the exit code."""
     settings = export_environment()
     ensure_landing(settings, allow_sample)
+    current = fingerprint(settings)
+    last = None if force else unchanged_since_last_refresh(settings, current)
+    if last:
+        print(f"nothing changed since the refresh of {last} (landing files, code, settings): nothing to do "
+              f"(--force refreshes anyway)\npublished database:    {settings.published_path}")
+        return 0
     from orchestration.definitions import defs  # after the environment is exported
 
     instance = dg.DagsterInstance.get()
@@ -95,6 +103,7 @@ def run(allow_sample: bool = True) -> int:
         for reason in dict.fromkeys(reasons):
             print(f"  - {reason}", file=sys.stderr)
         return 1
+    record_refresh(settings, current, result.run_id, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     print(f"\nwarehouse:             {settings.warehouse_path}")
     print(f"published database:    {settings.published_path}")
     print(f"publication gate docs: {settings.data_docs_dir / 'index.html'}")
@@ -106,8 +115,9 @@ def run(allow_sample: bool = True) -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Materialise every asset of the warehouse.")
     parser.add_argument("--no-sample", action="store_true", help="never write the sample exports")
+    parser.add_argument("--force", action="store_true", help="refresh even when nothing changed")
     args = parser.parse_args(argv)
-    sys.exit(run(allow_sample=not args.no_sample))
+    sys.exit(run(allow_sample=not args.no_sample, force=args.force))
 
 
 if __name__ == "__main__":

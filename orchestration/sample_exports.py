@@ -446,12 +446,18 @@ def write_frame(path: Path, invited: int) -> None:
         writer.writerow(["Landsdækkende", "forening", round(329 * scale)])
 
 
-def write_landing_tree(out: Path, invited: int = 2300, seed: int = 2020) -> Path:
-    """Write the whole sample landing tree under ``out`` and return it."""
+def write_landing_tree(out: Path, invited: int = 2300, seed: int = 2020, csv_only: bool = False) -> Path:
+    """Write the whole sample landing tree under ``out`` and return it.
+
+    ``csv_only`` writes every wave as a UTF-8 CSV export (a re-saved export the contract accepts),
+    which plain DuckDB can read too: the benchmarks' floor needs that.
+    """
     for wave_id, (share, _month) in WAVES.items():
         sim = WaveSimulator(wave_id, max(1, round(invited * share)), seed)
         folder = out / "survey" / f"wave={wave_id}"
-        if wave_id != min(WAVES) and sim.invited <= EXCEL_MAX_INVITED:
+        if csv_only:
+            write_csv_export(folder, sim, encoding="utf-8")
+        elif wave_id != min(WAVES) and sim.invited <= EXCEL_MAX_INVITED:
             write_excel_export(folder, sim)
         else:
             write_csv_export(folder, sim)

@@ -28,7 +28,7 @@ def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(buil
     duckdb.execute(f"COPY (SELECT * FROM read_parquet('{respondents}') UNION ALL "
                    f"(SELECT * FROM read_parquet('{respondents}') LIMIT 1)) TO '{duplicated}' (FORMAT parquet)")
     os.replace(duplicated, respondents)  # a bug in ingestion, simulated: the wave's files are unchanged
-    assert pipeline.run(allow_sample=False) == 1
+    assert pipeline.run(allow_sample=False, force=True) == 1  # the landing files did not change
     err = capsys.readouterr().err
     assert "int_survey__rows" in err and "siw_dbt_assets" in err
     assert published.read_bytes() == before

@@ -32,8 +32,13 @@ def test_full_run_publishes_and_a_rerun_skips_unchanged_waves(dirs, sample_tree,
     assert all(r[2] > 0 and 0 < r[5] < 1 for r in alle)
     assert first["interviews"] and first["cases"] and len(first["refresh"]) == 1
     assert "published database:" in capsys.readouterr().out
-    # The same files again: waves are skipped, the numbers stay, one more refresh is logged.
+    # The same files, code and settings again: nothing to do, nothing is run.
+    runs = len(instance.get_runs())
     assert pipeline.run(allow_sample=False) == 0
+    assert "nothing changed since the refresh" in capsys.readouterr().out
+    assert len(instance.get_runs()) == runs and len(published(data)["refresh"]) == 1
+    # Forced: waves are skipped by sha256, the numbers stay, one more refresh is logged.
+    assert pipeline.run(allow_sample=False, force=True) == 0
     second = published(data)
     assert second["response"] == first["response"] and len(second["refresh"]) == 2
     skipped = [e for e in instance.get_event_records(dg.EventRecordsFilter(

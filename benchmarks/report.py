@@ -1,0 +1,95 @@
+"""Write BENCHMARKS.md and its plot from benchmarks/results/*.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from orchestration.config import PROJECT_ROOT
+
+PLOT = PROJECT_ROOT / "docs" / "benchmarks.png"
+
+
+def _row(size: dict) -> str:
+    report = size.get("report", {})
+    return (f"| {size['invited']:,} | {size['landing_mib']} | {size['cold']['seconds']} | "
+            f"{size['cold']['peak_rss_mib']:,} | {size['floor']['seconds']} | {size['floor']['peak_rss_mib']:,} | "
+            f"{size['ratio_cold_to_floor']} | {'yes' if size['floor_equal'] else '**no**'} | "
+            f"{size['no_change']['seconds']} | {size['one_wave']['seconds']} | "
+            f"{report.get('seconds', '–')} | {report.get('peak_rss_mib', '–')} |")
+
+
+def _stages(size: dict) -> str:
+    stages = sorted(size["stages"].items(), key=lambda item: -item[1])
+    return f"| {size['invited']:,} | " + ", ".join(f"{step} {seconds} s" for step, seconds in stages) + " |"
+
+
+def plot(runs: list[dict]) -> None:
+    """Time and peak memory against size (log-log), pipeline and floor."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [s["invited"] for s in runs]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (("cold", "cold full refresh"), ("floor", "plain DuckDB floor"),
+                       ("no_change", "no-change refresh"), ("one_wave", "one-wave change")):
+        left.plot(sizes, [s[key]["seconds"] for s in runs], marker="o", label=label)
+    for key, label in (("cold", "cold full refresh"), ("floor", "plain DuckDB floor")):
+        right.plot(sizes, [s[key]["peak_rss_mib"] for s in runs], marker="o", label=label)
+    right.axhline(4096, color="grey", linestyle="--", label="4 GiB aim")
+    for axis, title, unit in ((left, "Wall time", "seconds"), (right, "Peak memory (process tree)", "MiB")):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("invited respondents (first wave)")
+        axis.set_ylabel(unit)
+        axis.set_title(title)
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=8)
+    fig.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(PLOT, dpi=110)
+
+
+def write_report(results_dir: Path) -> None:
+    """Rewrite BENCHMARKS.md from the full ladder when there is one, else the quick subset."""
+    source = results_dir / "full.json" if (results_dir / "full.json").exists() else results_dir / "quick.json"
+    data = json.loads(source.read_text(encoding="utf-8"))
+    runs = data["sizes"]
+    plot(runs)
+    m = data["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+    lines = [
+        "# Benchmarks",
+        "",
+        "The cost of a refresh as the study grows, against the floor: one plain DuckDB SQL script",
+        "(`benchmarks/floor.sql`) that computes `headline_metrics`, `innovation_types`, `partner_types` and",
+        "`barriers` straight from the export files with the same contract rules, and whose results the",
+        "benchmark checks equal to the pipeline's (column *floor = pipeline*). Each measurement is a process",
+        "of its own, measured from outside: wall time and the peak RSS of the whole process tree (Dagster,",
+        "dbt, DuckDB, Node), sampled every 50 ms. Landing trees come from the sample generator (UTF-8 CSV,",
+        "both waves; the second wave has 80 % of the first one's invited); generating them is not counted.",
+        "",
+        f"Measured {m['date']} on {m['cores']} cores, {m['memory_gib']} GiB ({m['platform']}, Python {m['python']});",
+        f"{versions}. Command: `{data['command']}` (`make bench` runs the quick subset, `make bench FULL=1`",
+        "the whole ladder to 2.3 million invited). Raw figures: `" + str(source.relative_to(PROJECT_ROOT)) + "`.",
+        "",
+        "| invited | landing MiB | cold refresh s | cold peak MiB | floor s | floor peak MiB | cold / floor | "
+        "floor = pipeline | no-change s | one-wave change s | report build s | report peak MiB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+        *[_row(s) for s in runs],
+        "",
+        "![Time and memory against size](docs/benchmarks.png)",
+        "",
+        "Time per stage of the cold refresh (Dagster steps, longest first):",
+        "",
+        "| invited | steps |",
+        "| ---: | --- |",
+        *[_stages(s) for s in runs],
+        "",
+    ]
+    notes = PROJECT_ROOT / "benchmarks" / "NOTES.md"
+    if notes.exists():
+        lines += [notes.read_text(encoding="utf-8")]
+    (PROJECT_ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
