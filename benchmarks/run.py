@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "data" / "bench")
     args = parser.parse_args(argv)
     sizes = args.sizes or (FULL if args.full else QUICK)
-    results = {"machine": machine(), "command": "make bench" + (" FULL=1" if args.full else ""), "sizes": []}
+    command = ("python -m benchmarks.run --sizes " + " ".join(map(str, args.sizes)) if args.sizes
+               else "make bench" + (" FULL=1" if args.full else ""))
+    results = {"machine": machine(), "command": command, "sizes": []}
     for number, invited in enumerate(sizes):
         print(f"benchmark: {invited:,} invited ...", flush=True)
         results["sizes"].append(bench_size(invited, args.work, report=args.full or number == 0))
