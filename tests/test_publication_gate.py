@@ -11,7 +11,7 @@ import pytest
 from orchestration import pipeline
 from orchestration.operations.alerts import failure_reasons
 from orchestration.config import EXPECTATIONS_DIR
-from orchestration.publish.assets import STORAGE_VERSION, published_report_database
+from orchestration.publish.assets import PUBLISHED_TABLES, STORAGE_VERSION, published_report_database
 from orchestration.quality.publication_gate import load_suite, suite_tables
 
 TAMPERING = {
@@ -67,8 +67,9 @@ def publish(instance) -> dg.ExecuteInProcessResult:
 
 
 def test_every_published_table_has_a_versioned_suite():
-    assert set(suite_tables()) == {"headline_metrics", "innovation_types", "partner_types", "barriers", "enablers",
-                                   "response", "interviews", "cases", "refresh"}
+    assert set(suite_tables()) == {*PUBLISHED_TABLES, "refresh"}
+    assert {"headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
+            "interviews", "cases", "weights", "segment_differences", "wave_differences"} <= set(PUBLISHED_TABLES)
     for table in suite_tables():
         assert load_suite(table).expectations, table
     assert all(p.suffix == ".json" for p in EXPECTATIONS_DIR.iterdir())
