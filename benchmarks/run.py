@@ -161,7 +161,13 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps({k: v for k, v in results["sizes"][-1].items() if k != "stages"}, indent=1), flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "full" if args.full else "quick"
-    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    target = RESULTS / f"{name}.json"
+    if args.sizes and target.exists():  # chosen sizes join (or replace) the sizes measured before
+        earlier = json.loads(target.read_text(encoding="utf-8"))
+        kept = [s for s in earlier["sizes"] if s["invited"] not in set(args.sizes)]
+        results["sizes"] = sorted(kept + results["sizes"], key=lambda s: s["invited"])
+        results["command"] = f"{earlier['command']}; {command}"
+    target.write_text(json.dumps(results, indent=1), encoding="utf-8")
     from benchmarks.report import write_report
 
     write_report(RESULTS)
