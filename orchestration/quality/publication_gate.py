@@ -73,7 +73,9 @@ def frames(candidate: Path, previous: Path | None) -> dict[str, pd.DataFrame]:
     with read_only(candidate) as con:
         tables = {t: con.execute(f"SELECT * FROM reporting.{t}").df() for t in suite_tables()}
     weights = tables["weights"]
-    weights["population_gap"] = pd.to_numeric(weights["weight_total"]) - pd.to_numeric(weights["population"])
+    # Relative: summing a cell's 400,000 equal weights leaves ~1e-6 in absolute terms at panel scale.
+    population = pd.to_numeric(weights["population"])
+    weights["population_gap"] = (pd.to_numeric(weights["weight_total"]) - population) / population
     response = tables["response"]
     response["completed_ratio_to_previous"] = pd.Series([None] * len(response), dtype="float64")
     if previous is not None and previous.exists():
