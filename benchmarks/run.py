@@ -19,6 +19,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -61,8 +62,8 @@ def _rss(process: psutil.Process) -> int:
         return 0
 
 
-def _drain(process: subprocess.Popen, sink: list[bytes]):
-    import threading
+def _drain(process: subprocess.Popen, sink: list[bytes]) -> threading.Thread:
+    """Keep the last lines of a process's output (so a full pipe never blocks it)."""
 
     def read() -> None:
         for line in process.stdout:
