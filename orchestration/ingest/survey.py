@@ -3,8 +3,9 @@
 The pandera schema of a wave is built from its own structure and labels (never from
 guesses): every closed variable may hold only the codes its labels know, numeric variables
 digits, ``kommune`` a code of the reference list, timestamps the tool's Danish format. The
-schema runs lazily on chunks streamed out of DuckDB, so every failure of every row is found;
-its failure cases are the quarantine (wave, file, line, respondentid, variable, value, rule).
+schema runs lazily on Arrow batches streamed out of DuckDB into polars (pandera's polars
+backend: vectorised checks, no Python per row), so every failure of every row is found; its
+failure cases are the quarantine (wave, file, line, respondentid, variable, value, rule).
 Wave faults raise ``SourceRefused`` before anything is written, so the last good version of
 the wave stays in place.
 """
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-import pandera.pandas as pa
+import pandera.polars as pa
+import polars as pl
 
 from orchestration.ingest import excel
 from orchestration.ingest.errors import SourceRefused
@@ -33,7 +34,7 @@ STRUCTURE_COLUMNS = ("questionName", "variableName", "questionType", "subType", 
 TIMESTAMP_FORMAT = "%d-%m-%Y %H:%M:%S"
 TIMESTAMP_PATTERN = r"^\d{2}-\d{2}-\d{4} \d{2}:\d{2}:\d{2}$"
 INTEGER_PATTERN = r"^\d+$"
-CHUNK_VECTORS = 25  # 25 x 2048 rows per pandera chunk
+BATCH_ROWS = 200_000  # rows per pandera batch: bounded memory, few batches
 # Variables the raw respondents table keeps as columns; every other one goes to the long answers.
 RESPONDENT_VARIABLES = ("respondentid", "statoverall", "started", "submitted")
 # Bumped whenever the raw layout of a wave changes, so unchanged exports are read again after an upgrade.
@@ -137,7 +138,8 @@ def survey_schema(variables: dict[str, Variable]) -> tuple[pa.DataFrameSchema, d
             checks.append(pa.Check.isin(sorted(var.codes)))
             names.append("unknown_code")
         if var.name == "kommune":
-            checks.append(pa.Check(lambda s: s.str.lstrip("0").isin(municipalities)))
+            checks.append(pa.Check(lambda data: data.lazyframe.select(
+                pl.col(data.key).str.strip_chars_start("0").is_in(municipalities))))
             names.append("unknown_municipality")
         if var.kind == "timestamp":
             checks.append(pa.Check.str_matches(TIMESTAMP_PATTERN))
@@ -264,35 +266,34 @@ class WaveReader:
         con.execute("CREATE TABLE quarantine (line BIGINT, variable VARCHAR, value VARCHAR, rule VARCHAR)")
         schema, rules = survey_schema(variables)
         names = list(variables)
-        cursor = con.cursor().execute("SELECT _line, " + ", ".join(f'"{n}"' for n in names) + " FROM ds")
-        while True:
-            chunk = cursor.fetch_df_chunk(CHUNK_VECTORS)
-            if chunk.empty:
-                break
-            self._validate_chunk(con, schema, rules, chunk.set_index("_line"))
+        # A cursor of its own: the quarantine inserts below must not end this stream.
+        stream = con.cursor().sql("SELECT _line, " + ", ".join(f'"{n}"' for n in names) + " FROM ds")
+        for batch in stream.to_arrow_reader(BATCH_ROWS):
+            self._validate_batch(con, schema, rules, pl.from_arrow(batch))
         self._resolve(con, variables, dataset_name, result)
 
     @staticmethod
-    def _validate_chunk(con, schema: pa.DataFrameSchema, rules: dict[str, list[str]], frame: pd.DataFrame) -> None:
+    def _validate_batch(con, schema: pa.DataFrameSchema, rules: dict[str, list[str]], frame: pl.DataFrame) -> None:
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as errors:
-            cases = errors.failure_cases
-            cases = cases[cases["index"].notna()].copy()
-            if cases.empty:
+            cases = errors.failure_cases.filter(pl.col("index").is_not_null())
+            if cases.is_empty():
                 raise
-            cases["rule"] = [
-                "missing_value" if str(check).startswith("not_nullable")
-                else rules[column][int(number)] if pd.notna(number) else str(check)
-                for column, check, number in zip(cases["column"], cases["check"], cases["check_number"])
-            ]
-            cases = cases.rename(columns={"index": "line", "column": "variable", "failure_case": "value"})
-            cases["line"] = cases["line"].astype("int64")
-            cases["value"] = cases["value"].astype("string")
-            # A non-numeric value also fails the code list: keep the first rule per cell.
-            cases = cases.drop_duplicates(["line", "variable"])[["line", "variable", "value", "rule"]]
-            con.register("failure_cases", cases)
-            con.execute("INSERT INTO quarantine SELECT * FROM failure_cases")
+            # A failure's index is its position in the batch; the quarantine wants the file's line.
+            rule_of = {(column, number): name for column, names in rules.items() for number, name in enumerate(names)}
+            cases = cases.select(
+                frame["_line"].gather(cases["index"]).alias("line"),
+                pl.col("column").alias("variable"),
+                pl.col("failure_case").cast(pl.String).alias("value"),
+                pl.Series("rule", [
+                    "missing_value" if check.startswith("not_nullable")
+                    else rule_of[column, number] if number is not None else check
+                    for column, check, number in cases.select("column", "check", "check_number").iter_rows()
+                ], dtype=pl.String),
+            ).unique(["line", "variable"], keep="first", maintain_order=True)  # non-numeric fails the code list too
+            con.register("failure_cases", cases.to_arrow())
+            con.execute("INSERT INTO quarantine SELECT line, variable, value, rule FROM failure_cases")
             con.unregister("failure_cases")
 
     def _resolve(self, con, variables: dict[str, Variable], dataset_name: str, result: WaveResult) -> None:
