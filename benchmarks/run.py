@@ -112,6 +112,8 @@ def bench_size(invited: int, work: Path, report: bool) -> dict:
     published = data / "published" / "report.duckdb"
 
     result["cold"] = measure(refresh, env)
+    if result["cold"]["exit_code"] != 0:
+        raise SystemExit(f"benchmark: the cold refresh at {invited:,} invited failed:\n{result['cold']['tail']}")
     result["stages"] = stage_times(home)
     result["floor"] = measure([sys.executable, "-m", "benchmarks.floor_main", str(landing), str(published)], env)
     result["floor_equal"] = result["floor"]["exit_code"] == 0
