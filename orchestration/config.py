@@ -18,6 +18,8 @@ REPORTS_DIR = PROJECT_ROOT / "reports"
 
 # The development pseudonym key is public (it is in this file); production must set its own.
 DEV_PSEUDONYM_KEY = "siw-development-key-not-secret"
+# The engines dbt can build the warehouse on (profiles.yml has a target of each name).
+ENGINES = ("duckdb", "spark")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,18 @@ class Settings:
     alert_webhook: str | None
     dagster_url: str
     environment: str
+    engine: str
+    duckdb_memory: str
+
+    @property
+    def spark_dir(self) -> Path:
+        """Spark's metastore, warehouse and scratch (local mode; profiles.yml)."""
+        return self.data_dir / "spark"
+
+    @property
+    def spark_warehouse_dir(self) -> Path:
+        """Spark's managed tables, one parquet folder each: ``<schema>.db/<table>/``."""
+        return Path(os.environ.get("SIW_SPARK_WAREHOUSE", self.spark_dir / "warehouse"))
 
     @property
     def raw_dir(self) -> Path:
@@ -80,6 +94,9 @@ def get_settings() -> Settings:
     data_dir = Path(os.environ.get("SIW_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     landing_dir = Path(os.environ.get("SIW_LANDING_DIR", data_dir / "landing")).resolve()
     environment = os.environ.get("SIW_ENV", "development")
+    engine = os.environ.get("SIW_ENGINE", "duckdb")
+    if engine not in ENGINES:
+        raise RuntimeError(f"SIW_ENGINE={engine!r} is not one of {', '.join(ENGINES)}")
     key = os.environ.get("SIW_PSEUDONYM_KEY", "")
     if not key:
         key = DEV_PSEUDONYM_KEY
@@ -101,6 +118,12 @@ def get_settings() -> Settings:
         alert_webhook=os.environ.get("SIW_ALERT_WEBHOOK") or None,
         dagster_url=os.environ.get("SIW_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/"),
         environment=environment,
+        # Where dbt builds the warehouse: duckdb (embedded) or spark (dbt-spark); the publication
+        # is a DuckDB file either way.
+        engine=engine,
+        # DuckDB's memory bound in ingestion and in dbt (profiles.yml reads the same variable):
+        # beyond it DuckDB spills to disk, so a national-panel wave stays within the memory aim.
+        duckdb_memory=os.environ.get("SIW_DUCKDB_MEMORY", "2GB"),
     )
 
 
@@ -108,6 +131,8 @@ def export_environment() -> Settings:
     """Put the resolved settings where child processes (dbt) read them, and turn telemetry off."""
     settings = get_settings()
     os.environ["SIW_DATA_DIR"] = str(settings.data_dir)
+    os.environ["SIW_ENGINE"] = settings.engine
+    os.environ["SIW_DBT_PROJECT_DIR"] = str(DBT_PROJECT_DIR)  # profiles.yml points Spark's logging there
     for name in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS"):
         os.environ.setdefault(name, "1" if name == "DO_NOT_TRACK" else "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

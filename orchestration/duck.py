@@ -1,8 +1,10 @@
-"""Read-only access to a DuckDB file without touching the process-wide connection cache.
+"""Read-only access to DuckDB files and to the warehouse that dbt built, on either engine.
 
 ``duckdb.connect(path)`` shares one database instance per file in a process, and refuses a
 second configuration (dagster-dbt's column metadata keeps the warehouse open read-write in
-the same process), so readers attach the file to a fresh in-memory database instead.
+the same process), so readers attach the file to a fresh in-memory database instead. A
+warehouse built on Spark is read from its parquet tables, so the rest of the pipeline sees
+the same ``wh.<schema>.<table>`` names whichever engine built it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.config import Settings
+
+# The warehouse schemas read outside dbt (publication and its gate).
+READ_SCHEMAS = ("marts", "reporting")
+
 
 @contextmanager
 def read_only(path: Path, alias: str = "db") -> Iterator[duckdb.DuckDBPyConnection]:
@@ -21,6 +28,33 @@ def read_only(path: Path, alias: str = "db") -> Iterator[duckdb.DuckDBPyConnecti
     try:
         con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
         con.execute(f"USE {alias}")
+        yield con
+    finally:
+        con.close()
+
+
+def attach_warehouse(con: duckdb.DuckDBPyConnection, settings: Settings, alias: str = "wh") -> None:
+    """Make the warehouse's marts and reporting tables readable in ``con`` as ``<alias>.<schema>.<table>``."""
+    if settings.engine == "duckdb":
+        con.execute(f"ATTACH '{settings.warehouse_path}' AS {alias} (READ_ONLY)")
+        return
+    # Spark keeps each managed table as a folder of parquet files, <schema>.db/<table>/ in its
+    # warehouse (parquet is the project's file_format): views over them, nothing copied.
+    con.execute(f"ATTACH ':memory:' AS {alias}")
+    for schema in READ_SCHEMAS:
+        con.execute(f"CREATE SCHEMA {alias}.{schema}")
+        for table in sorted(p for p in (settings.spark_warehouse_dir / f"{schema}.db").glob("*") if p.is_dir()):
+            con.execute(f"CREATE VIEW {alias}.{schema}.{table.name} AS "
+                        f"SELECT * FROM read_parquet('{table}/*.parquet')")
+
+
+@contextmanager
+def read_warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection in which the warehouse dbt built is attached as ``wh`` (and is the default catalog)."""
+    con = duckdb.connect()
+    try:
+        attach_warehouse(con, settings)
+        con.execute("USE wh")
         yield con
     finally:
         con.close()

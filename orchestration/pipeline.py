@@ -104,7 +104,8 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
             print(f"  - {reason}", file=sys.stderr)
         return 1
     record_refresh(settings, current, result.run_id, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    print(f"\nwarehouse:             {settings.warehouse_path}")
+    built_in = settings.warehouse_path if settings.engine == "duckdb" else settings.spark_warehouse_dir
+    print(f"\nwarehouse ({settings.engine}):{' ' * (10 - len(settings.engine))}{built_in}")
     print(f"published database:    {settings.published_path}")
     print(f"publication gate docs: {settings.data_docs_dir / 'index.html'}")
     if settings.build_report:

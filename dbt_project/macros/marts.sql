@@ -3,10 +3,10 @@
 {#- A dimension over a survey code list (seed): key, item number, Danish and English labels. -#}
 {% macro reference_dimension(seed, key_name) -%}
 select
-    cast(key as varchar) as {{ key_name }},
+    cast(key as string) as {{ key_name }},
     cast(item as integer) as item,
-    cast(label_da as varchar) as label_da,
-    cast(label_en as varchar) as label_en
+    cast(label_da as string) as label_da,
+    cast(label_en as string) as label_en
 from {{ ref(seed) }}
 {%- endmacro %}
 

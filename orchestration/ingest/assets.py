@@ -101,7 +101,7 @@ def raw_survey(context: dg.AssetExecutionContext):
             outcomes[wave_id] = {"status": "not in the landing zone; last good data kept"}
             continue
         reader = WaveReader(wave_id, folder, settings.raw_dir, settings.work_dir, settings.pseudonym_key,
-                            settings.quarantine_threshold)
+                            settings.quarantine_threshold, settings.duckdb_memory)
         try:
             result = reader.read()
         except SourceRefused as refusal:

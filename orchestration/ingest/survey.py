@@ -154,13 +154,14 @@ class WaveReader:
     """Reads one wave folder into the raw layer (``raw/survey/wave=<id>/``)."""
 
     def __init__(self, wave_id: str, wave_dir: Path, raw_dir: Path, work_dir: Path,
-                 pseudonym_key: bytes, threshold: float) -> None:
+                 pseudonym_key: bytes, threshold: float, memory_limit: str = "2GB") -> None:
         self.wave_id = wave_id
         self.wave_dir = wave_dir
         self.target = raw_dir / "survey" / f"wave={wave_id}"
         self.work_dir = work_dir / f"survey-{wave_id}"
         self.key = pseudonym_key
         self.threshold = threshold
+        self.memory_limit = memory_limit
 
     # -- registry -----------------------------------------------------------------------
     def unchanged(self, files: list[LandingFile]) -> bool:
@@ -190,6 +191,9 @@ class WaveReader:
         try:
             con.execute("SET preserve_insertion_order = true")
             con.execute(f"SET temp_directory = '{self.work_dir / 'duckdb.tmp'}'")
+            # Unbounded, DuckDB would hold a national-panel wave (and the sort of its answers) in
+            # memory, about 10 GB at 2.3 million invited; bounded, it spills.
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
             if kind == "csv":
                 dataset_name, variables = self._load_csv(con, paths, result)
             else:

@@ -18,7 +18,7 @@ from orchestration.config import PROJECT_ROOT, Settings
 
 CODE = ("orchestration", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "dbt_project/tests",
         "expectations", "reports/pages", "reports/sources")
-SETTINGS = ("SIW_QUARANTINE_THRESHOLD", "SIW_MAX_COMPLETED_SHRINK", "SIW_PSEUDONYM_KEY", "SIW_REPORT")
+SETTINGS = ("SIW_QUARANTINE_THRESHOLD", "SIW_MAX_COMPLETED_SHRINK", "SIW_PSEUDONYM_KEY", "SIW_REPORT", "SIW_ENGINE")
 
 
 def fingerprint(settings: Settings) -> str:

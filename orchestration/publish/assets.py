@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.config import PROJECT_ROOT, Settings, get_settings
-from orchestration.duck import read_only
+from orchestration.duck import attach_warehouse, read_warehouse
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
 from orchestration.publish.method_tables import run_check_results, write_ingestion_issues, write_quality_checks
 from orchestration.quality.publication_gate import SuiteResult, frames, parameters, suite_tables, validate
@@ -60,7 +60,7 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
     candidate = settings.published_dir / f".candidate-{uuid.uuid4().hex}.duckdb"
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{settings.warehouse_path}' AS wh (READ_ONLY)")
+        attach_warehouse(con, settings)
         con.execute(f"ATTACH '{candidate}' AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
         con.execute("CREATE SCHEMA pub.reporting")
         for table in PUBLISHED_TABLES:
@@ -90,7 +90,7 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
 
 def waves_in_warehouse(settings: Settings) -> list[str]:
     """The waves the warehouse holds (every published wave-grid table must cover exactly these)."""
-    with read_only(settings.warehouse_path) as con:
+    with read_warehouse(settings) as con:
         return [r[0] for r in con.execute("SELECT wave_id FROM marts.dim_wave ORDER BY wave_id").fetchall()]
 
 

@@ -3,7 +3,7 @@
 -- reference list appears for every wave (an empty one is published suppressed).
 with areas as (
     select 'region' as area_level, region_navn, cast(null as integer) as kommune_kode,
-           cast(null as varchar) as kommune_navn
+           cast(null as string) as kommune_navn
     from {{ ref('dim_municipality') }}
     group by region_navn
     union all

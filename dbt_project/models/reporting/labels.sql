@@ -1,8 +1,8 @@
 -- Danish labels of the reference lists the report shows by key (interview sectors, themes,
 -- case organisation types), so that report pages never hard-code a code list.
-select 'interview_sectors' as list, cast(key as varchar) as key, cast(label_da as varchar) as label_da
+select 'interview_sectors' as list, cast(key as string) as key, cast(label_da as string) as label_da
 from {{ ref('ref_interview_sectors') }}
 union all
-select 'themes', cast(key as varchar), cast(label_da as varchar) from {{ ref('ref_themes') }}
+select 'themes', cast(key as string), cast(label_da as string) from {{ ref('ref_themes') }}
 union all
-select 'case_org_types', cast(key as varchar), cast(label_da as varchar) from {{ ref('ref_case_org_types') }}
+select 'case_org_types', cast(key as string), cast(label_da as string) from {{ ref('ref_case_org_types') }}

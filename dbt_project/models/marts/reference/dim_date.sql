@@ -37,5 +37,5 @@ select
         when 1 then 'januar' when 2 then 'februar' when 3 then 'marts' when 4 then 'april'
         when 5 then 'maj' when 6 then 'juni' when 7 then 'juli' when 8 then 'august'
         when 9 then 'september' when 10 then 'oktober' when 11 then 'november' else 'december'
-    end as varchar) as month_name_da
+    end as string) as month_name_da
 from days

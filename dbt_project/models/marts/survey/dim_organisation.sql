@@ -19,7 +19,7 @@ select
     org_key,
     segment,
     cast(geo_scope as integer) as geo_scope,
-    cast(case geo_scope when 1 then 'Lokalt' when 2 then 'Regionalt' when 3 then 'Landsdækkende' end as varchar)
+    cast(case geo_scope when 1 then 'Lokalt' when 2 then 'Regionalt' when 3 then 'Landsdækkende' end as string)
         as geo_scope_label_da,
     cast(staff_size as integer) as staff_size_band,
     cast(volunteer_size as integer) as volunteer_size_band,

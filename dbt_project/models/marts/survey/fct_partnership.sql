@@ -7,9 +7,9 @@ select
     a.respondent_key,
     p.partner_type_key,
     a.value_code = 1 as is_new_partner,
-    cast(null as varchar) as case_id,
-    cast(null as varchar) as lead_org_key,
-    cast(null as varchar) as partner_org_key
+    cast(null as string) as case_id,
+    cast(null as string) as lead_org_key,
+    cast(null as string) as partner_org_key
 from {{ ref('int_survey__item_answers') }} as a
 inner join {{ ref('dim_partner_type') }} as p
     on a.item = p.item
@@ -17,9 +17,9 @@ where a.question = 'q7'
 union all
 select
     'case',
-    cast(null as varchar),
-    cast(null as varchar),
-    cast(null as varchar),
+    cast(null as string),
+    cast(null as string),
+    cast(null as string),
     true,
     c.case_id,
     {{ case_org_key('c.lead_name', 'c.lead_type') }},

@@ -1,0 +1,89 @@
+"""Scale-out: the same dbt project built on Spark (dbt-spark, pyspark local mode) publishes the
+same numbers as on DuckDB, table for table (floats to 1e-9), through the same pipeline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.publish.assets import PUBLISHED_TABLES
+
+TOLERANCE = 1e-9
+# What Spark and Derby leave in the working directory when nobody tells them otherwise.
+STRAY = ("metastore_db", "spark-warehouse", "derby.log")
+
+
+def refresh(landing: Path, data: Path, engine: str) -> subprocess.CompletedProcess:
+    """One `make run`-style refresh (report off) of ``landing`` into ``data`` on ``engine``."""
+    home = data.parent / f"dagster-{engine}"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_bytes((PROJECT_ROOT / "dagster.yaml").read_bytes())
+    env = {**os.environ, "SIW_LANDING_DIR": str(landing), "SIW_DATA_DIR": str(data), "DAGSTER_HOME": str(home),
+           "SIW_ENGINE": engine, "SIW_REPORT": "off", "SIW_AUTOMATION": "off", "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run([sys.executable, "-m", "orchestration.pipeline", "--no-sample"], cwd=PROJECT_ROOT,
+                          env=env, capture_output=True, text=True, timeout=1800)
+
+
+@pytest.fixture(scope="module")
+def both(sample_tree, tmp_path_factory):
+    """The sample tree refreshed once on each engine: (duckdb data folder, spark data folder)."""
+    root = tmp_path_factory.mktemp("parity")
+    stray_before = {name for name in STRAY for folder in (PROJECT_ROOT, DBT_PROJECT_DIR) if (folder / name).exists()}
+    folders = {}
+    for engine in ("duckdb", "spark"):
+        folders[engine] = root / engine / "data"
+        run = refresh(sample_tree, folders[engine], engine)
+        assert run.returncode == 0, f"{engine} refresh failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    stray_after = {name for name in STRAY for folder in (PROJECT_ROOT, DBT_PROJECT_DIR) if (folder / name).exists()}
+    return folders["duckdb"], folders["spark"], stray_after - stray_before
+
+
+def published_frame(data: Path, table: str) -> pd.DataFrame:
+    con = duckdb.connect(str(data / "published" / "report.duckdb"), read_only=True)
+    try:
+        return con.execute(f"SELECT * FROM reporting.{table}").df()
+    finally:
+        con.close()
+
+
+def test_spark_built_the_warehouse_in_its_own_folder(both):
+    duck, spark, stray = both
+    assert (duck / "warehouse.duckdb").exists() and not (duck / "spark").exists()
+    assert not (spark / "warehouse.duckdb").exists()
+    tables = {p.name for p in (spark / "spark" / "warehouse" / "reporting.db").iterdir()}
+    assert set(PUBLISHED_TABLES) <= tables
+    assert (spark / "spark" / "metastore_db").is_dir()
+    assert not stray, f"Spark left {stray} in the working directory"
+
+
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_every_reporting_table_is_equal_on_both_engines(both, table):
+    duck, spark, _stray = both
+    left, right = published_frame(duck, table), published_frame(spark, table)
+    assert list(left.columns) == list(right.columns)
+    assert list(left.dtypes) == list(right.dtypes), f"{table}: column types differ"
+    assert len(left) > 0 and len(left) == len(right)
+    floats = [c for c in left.columns if pd.api.types.is_float_dtype(left[c])]
+    keys = [c for c in left.columns if c not in floats]
+    left = left.sort_values(keys, na_position="first").reset_index(drop=True)
+    right = right.sort_values(keys, na_position="first").reset_index(drop=True)
+    pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=TOLERANCE, atol=TOLERANCE)
+
+
+def test_spark_seeds_keep_nulls_apostrophes_and_danish_letters(both):
+    """dbt-spark's session method would load an empty cell as 'None' and break on an apostrophe."""
+    _duck, spark, _stray = both
+    folder = spark / "spark" / "warehouse" / "reference.db"
+    rows = duckdb.execute(f"SELECT case_no, label FROM read_parquet('{folder}/check_seed_traps/*.parquet') "
+                          "ORDER BY case_no").fetchall()
+    assert rows == [(1, "Ældre Sagen's frivillige"), (2, None), (3, "C:\\sti\\Århus")]
+    names = duckdb.execute(f"SELECT list(kommune_navn ORDER BY kommune_kode) "
+                           f"FROM read_parquet('{folder}/ref_kommuner/*.parquet')").fetchone()[0]
+    assert len(names) == 98 and "København" in names and "Ærø" in names
