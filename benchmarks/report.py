@@ -24,6 +24,15 @@ def _stages(size: dict) -> str:
     return f"| {size['invited']:,} | " + ", ".join(f"{step} {seconds} s" for step, seconds in stages) + " |"
 
 
+def _engines(size: dict) -> list[str]:
+    """DuckDB and Spark side by side: the cold refresh and its dbt step."""
+    rows = []
+    for engine, cold, stages in (("DuckDB", "cold", "stages"), ("Spark (local[2])", "cold_spark", "stages_spark")):
+        rows.append(f"| {size['invited']:,} | {engine} | {size[cold]['seconds']} | "
+                    f"{size[stages].get('siw_dbt_assets', '–')} | {size[cold]['peak_rss_mib']:,} |")
+    return rows
+
+
 def plot(runs: list[dict]) -> None:
     """Time and peak memory against size (log-log), pipeline and floor."""
     import matplotlib
@@ -89,6 +98,17 @@ def write_report(results_dir: Path) -> None:
         *[_stages(s) for s in runs],
         "",
     ]
+    with_spark = [s for s in runs if "cold_spark" in s]
+    if with_spark:
+        lines += [
+            "The same dbt models on Spark (`SIW_ENGINE=spark`, dbt-spark's session method, pyspark local mode",
+            "on the same 2 cores; [docs/scale-out.md](docs/scale-out.md)), cold refresh of the same tree:",
+            "",
+            "| invited | engine | cold refresh s | dbt step s | peak MiB |",
+            "| ---: | --- | ---: | ---: | ---: |",
+            *[row for s in with_spark for row in _engines(s)],
+            "",
+        ]
     notes = PROJECT_ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text(encoding="utf-8")]

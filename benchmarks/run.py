@@ -5,7 +5,7 @@ can read it), then, each in its own process and measured from outside (wall time
 whole process tree sampled every 50 ms): a cold full refresh (`python -m orchestration.pipeline`
 with the report off), the floor (`benchmarks/floor.sql`, checked equal to the publication), a
 no-change refresh, a one-wave change (wave 2021-03 re-delivered with other answers) and the report
-build. Stage times come from the Dagster event log. Results go to benchmarks/results/ and
+build; at the first size also a cold refresh with dbt on Spark (SIW_ENGINE=spark). Stage times come from the Dagster event log. Results go to benchmarks/results/ and
 BENCHMARKS.md (table and plot). A benchmark reports; it never fails on a figure.
 """
 
@@ -95,13 +95,18 @@ def stage_times(dagster_home: Path) -> dict[str, float]:
     return times
 
 
-def bench_size(invited: int, work: Path, report: bool) -> dict:
-    """Every measurement of one size."""
+def dagster_home(folder: Path) -> Path:
+    """A fresh Dagster home with the project's instance settings."""
+    folder.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", folder / "dagster.yaml")
+    return folder
+
+
+def bench_size(invited: int, work: Path, report: bool, spark: bool = False) -> dict:
+    """Every measurement of one size (``spark``: also a cold refresh with dbt on Spark)."""
     root = work / f"invited-{invited}"
     shutil.rmtree(root, ignore_errors=True)
-    landing, data, home = root / "landing", root / "data", root / "dagster_home"
-    home.mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    landing, data, home = root / "landing", root / "data", dagster_home(root / "dagster_home")
     generated = time.perf_counter()
     write_landing_tree(landing, invited, seed=2020, csv_only=True)
     result: dict = {"invited": invited, "generate_seconds": round(time.perf_counter() - generated, 1),
@@ -118,6 +123,11 @@ def bench_size(invited: int, work: Path, report: bool) -> dict:
     result["floor"] = measure([sys.executable, "-m", "benchmarks.floor_main", str(landing), str(published)], env)
     result["floor_equal"] = result["floor"]["exit_code"] == 0
     result["no_change"] = measure(refresh, env)
+    if spark:  # the same models on Spark (docs/scale-out.md), from the same landing tree
+        spark_home = dagster_home(root / "dagster_home_spark")
+        result["cold_spark"] = measure(refresh, {**env, "SIW_ENGINE": "spark", "SIW_DATA_DIR": str(root / "data_spark"),
+                                                 "DAGSTER_HOME": str(spark_home)})
+        result["stages_spark"] = stage_times(spark_home)
     other = root / "redelivery"
     write_landing_tree(other, invited, seed=2021, csv_only=True)
     shutil.rmtree(landing / "survey" / "wave=2021-03")
@@ -129,7 +139,7 @@ def bench_size(invited: int, work: Path, report: bool) -> dict:
             "import sys; from pathlib import Path; from orchestration.report.build import build_site; "
             "build_site(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))"),
             str(published), str(data / "report" / "site"), str(data / "work" / "evidence-build.log")], env)
-    for run in ("cold", "no_change", "one_wave", "report", "floor"):
+    for run in ("cold", "no_change", "one_wave", "report", "floor", "cold_spark"):
         if run in result and result[run]["exit_code"] == 0:
             result[run].pop("tail")
     result["ratio_cold_to_floor"] = round(result["cold"]["seconds"] / max(result["floor"]["seconds"], 0.01), 1)
@@ -143,7 +153,8 @@ def machine() -> dict:
         "cores": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "platform": platform.platform(), "python": platform.python_version(),
         "versions": {name: version(name) for name in ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb",
-                                                      "great-expectations", "pandera")},
+                                                      "great-expectations", "pandera", "polars", "dbt-spark",
+                                                      "pyspark")},
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
@@ -153,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true", help="the whole ladder up to 2.3 million invited")
     parser.add_argument("--sizes", type=int, nargs="*", help="invited respondents per size (overrides the ladder)")
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "data" / "bench")
+    parser.add_argument("--no-spark", action="store_true", help="skip the Spark refresh at the first size")
     args = parser.parse_args(argv)
     sizes = args.sizes or (FULL if args.full else QUICK)
     command = ("python -m benchmarks.run --sizes " + " ".join(map(str, args.sizes)) if args.sizes
@@ -160,8 +172,10 @@ def main(argv: list[str] | None = None) -> None:
     results = {"machine": machine(), "command": command, "sizes": []}
     for number, invited in enumerate(sizes):
         print(f"benchmark: {invited:,} invited ...", flush=True)
-        results["sizes"].append(bench_size(invited, args.work, report=args.full or number == 0))
-        print(json.dumps({k: v for k, v in results["sizes"][-1].items() if k != "stages"}, indent=1), flush=True)
+        first = number == 0 and not args.no_spark
+        results["sizes"].append(bench_size(invited, args.work, report=args.full or number == 0, spark=first))
+        print(json.dumps({k: v for k, v in results["sizes"][-1].items() if not k.startswith("stages")}, indent=1),
+              flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "full" if args.full else "quick"
     target = RESULTS / f"{name}.json"
