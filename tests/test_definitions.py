@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from orchestration.config import DEV_PSEUDONYM_KEY, get_settings
+from orchestration.config import DEV_PSEUDONYM_KEY, PROJECT_ROOT, get_settings
 from orchestration.definitions import defs
 
 EXPECTED_ASSETS = {
@@ -66,3 +69,11 @@ def test_development_key_is_refused_in_production(monkeypatch):
         get_settings()
     monkeypatch.setenv("SIW_PSEUDONYM_KEY", "a-real-secret")
     assert get_settings().pseudonym_key == b"a-real-secret"
+
+
+def test_the_definitions_load_in_a_python_c_process():
+    """Dagster starts run workers with `python -c`; pyspark (imported by pandera) exits such a process
+    with code 0 when its Spark Connect dependencies are missing, silently failing every UI run."""
+    loaded = subprocess.run([sys.executable, "-c", "import orchestration.definitions; print('loaded')"],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0 and loaded.stdout.strip().endswith("loaded"), loaded.stderr[-2000:]
