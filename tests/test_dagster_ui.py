@@ -68,8 +68,14 @@ def dev_server(dirs, sample_tree, tmp_path):
         wrapper.kill()
         pytest.fail("the Dagster webserver did not come up: " + (tmp_path / "dev.log").read_text()[-2000:])
     yield wrapper, port
-    if wrapper.poll() is None:
+    if wrapper.poll() is None:  # the test failed before Ctrl-C: nothing of the server may outlive it
+        tree = psutil.Process(wrapper.pid).children(recursive=True)
         os.killpg(wrapper.pid, signal.SIGKILL)
+        for process in tree:  # `dagster dev` and its services run in process groups of their own
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
 
 
 def test_ui_renders_the_project_runs_a_materialisation_and_stops_cleanly(dev_server, tmp_path):
