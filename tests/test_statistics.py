@@ -38,7 +38,8 @@ def expected_weighted(data) -> pd.DataFrame:
         FROM intermediate.int_survey__headline_flags f
         JOIN intermediate.int_survey__rows r USING (wave_id, line)
         JOIN intermediate.int_survey__respondent_area a USING (wave_id, line)""")
-    frame = duckdb.sql(f"SELECT * FROM read_parquet('{data}/raw/frame/current/frame.parquet')").df()
+    with duckdb.connect() as con:
+        frame = con.execute(f"SELECT * FROM read_parquet('{data}/raw/frame/current/frame.parquet')").df()
     base = rows[(rows.metric == "markant_innovation") & (rows.segment == "alle")]  # every base row once
     cells = base.groupby(["wave_id", "region_navn", "cell_segment"]).size().rename("n_cell").reset_index()
     cells = cells.merge(frame, left_on=["region_navn", "cell_segment"], right_on=["region_navn", "segment"])
@@ -60,7 +61,8 @@ def test_weights_differences_and_an_unweighted_wave(built):
     # Weights: positive, and per wave and segment they add up to the frame's population of the cells.
     weights = frame_of(published, "SELECT * FROM reporting.weights")
     assert (weights.weight > 0).all() and weights.weight_note.isna().all()
-    frame = duckdb.sql(f"SELECT * FROM read_parquet('{data}/raw/frame/current/frame.parquet')").df()
+    with duckdb.connect() as con:
+        frame = con.execute(f"SELECT * FROM read_parquet('{data}/raw/frame/current/frame.parquet')").df()
     merged = weights.merge(frame, on=["region_navn", "segment"], suffixes=("", "_frame"))
     assert len(merged) == len(weights)
     for (_, _), group in merged.groupby(["wave_id", "segment"]):

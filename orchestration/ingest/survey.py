@@ -169,13 +169,18 @@ class WaveReader:
         registry = self.target / "files.parquet"
         if not registry.exists():
             return False
-        seen = duckdb.sql(f"SELECT file_name, sha256, format_version FROM read_parquet('{registry}', "
-                          f"union_by_name = true)").fetchall() if self._has_version(registry) else []
+        if not self._has_version(registry):
+            return False
+        # A connection of its own: the process-wide default one is shared by every thread of a run.
+        with duckdb.connect() as con:
+            seen = con.execute(f"SELECT file_name, sha256, format_version FROM read_parquet('{registry}', "
+                               f"union_by_name = true)").fetchall()
         return sorted(seen) == sorted((f.path.name, f.sha256, RAW_FORMAT_VERSION) for f in files)
 
     @staticmethod
     def _has_version(registry: Path) -> bool:
-        columns = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{registry}')").fetchall()
+        with duckdb.connect() as con:
+            columns = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{registry}')").fetchall()
         return any(c[0] == "format_version" for c in columns)
 
     # -- reading ------------------------------------------------------------------------
