@@ -7,13 +7,14 @@ with grid as (
 
 counted as (
     select
-        wave_id, segment,
-        cast(substr(variable, length('{{ question }}') + 2) as integer) as item,
+        a.wave_id, s.segment,
+        cast(substr(a.variable, length('{{ question }}') + 2) as integer) as item,
         count(*) as n_base,
-        sum(case when value_code = 1 then 1 else 0 end) as n_yes
-    from {{ ref('int_survey__base_answers') }}
-    where question = '{{ question }}'
-    group by wave_id, segment, cast(substr(variable, length('{{ question }}') + 2) as integer)
+        sum(case when a.value_code = 1 then 1 else 0 end) as n_yes
+    from {{ ref('int_survey__base_answers') }} as a
+    {{ in_segments('a') }}
+    where a.question = '{{ question }}'
+    group by a.wave_id, s.segment, cast(substr(a.variable, length('{{ question }}') + 2) as integer)
 ),
 
 filled as (
@@ -43,10 +44,11 @@ with grid as (
 ),
 
 items as (
-    select wave_id, segment, question, value_code,
-           cast(substr(variable, length(question) + 2) as integer) as item
-    from {{ ref('int_survey__base_answers') }}
-    where question in ('{{ question }}'{% if eased_question %}, '{{ eased_question }}'{% endif %})
+    select a.wave_id, s.segment, a.question, a.value_code,
+           cast(substr(a.variable, length(a.question) + 2) as integer) as item
+    from {{ ref('int_survey__base_answers') }} as a
+    {{ in_segments('a') }}
+    where a.question in ('{{ question }}'{% if eased_question %}, '{{ eased_question }}'{% endif %})
 ),
 
 counted as (

@@ -37,6 +37,13 @@
     select 'alle' as segment union all select 'forening' union all select 'kommunalt_tilbud'
 {%- endmacro %}
 
+{#- Join each row of `alias` (with a `segment` column, NULL when unknown) to the segments it counts
+    in: 'alle' and its own. -#}
+{% macro in_segments(alias) -%}
+    inner join ({{ segments() }}) as s
+        on s.segment = 'alle' or s.segment = {{ alias }}.segment
+{%- endmacro %}
+
 {#- The published columns of a share: n_yes, share, Wilson ci_low / ci_high, suppressed (NULLs below 5). -#}
 {% macro share_columns(n_yes, n_base) -%}
     {{ unless_suppressed(n_yes, n_base) }} as n_yes,

@@ -6,8 +6,7 @@ with scores as (
         s.segment,
         a.value_code as score
     from {{ ref('int_survey__rows') }} as r
-    inner join ({{ segments() }}) as s
-        on s.segment = 'alle' or s.segment = r.segment
+    {{ in_segments('r') }}
     left join {{ ref('int_survey__clean_answers') }} as a
         on r.wave_id = a.wave_id and r.line = a.line and a.variable = 'q8'
     where r.is_completed

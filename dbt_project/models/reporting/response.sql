@@ -1,9 +1,5 @@
 -- Response per wave x segment, as metrics.md defines it.
-with segments as (
-    select 'alle' as segment union all select 'forening' union all select 'kommunalt_tilbud'
-),
-
-rows as (
+with rows as (
     select * from {{ ref('int_survey__rows') }}
 ),
 
@@ -23,8 +19,7 @@ counted as (
         sum(case when r.is_completed then 1 else 0 end) as n_completed,
         sum(case when r.is_quarantined then 1 else 0 end) as n_quarantined
     from rows as r
-    inner join segments as s
-        on s.segment = 'alle' or s.segment = r.segment
+    {{ in_segments('r') }}
     group by r.wave_id, s.segment
 ),
 
@@ -42,7 +37,7 @@ select
     cast(coalesce(c.n_quarantined, 0) as integer) as n_quarantined,
     case when s.segment = 'alle' then cast(coalesce(p.n_superseded, 0) as integer) end as n_superseded
 from waves as w
-cross join segments as s
+cross join ({{ segments() }}) as s
 left join counted as c
     on w.wave_id = c.wave_id and s.segment = c.segment
 left join superseded as p

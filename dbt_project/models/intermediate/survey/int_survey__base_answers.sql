@@ -1,25 +1,17 @@
--- Answers of the analysis base (statoverall 4, current rows), each once per segment it counts in
--- ('alle' and its own segment). Grain: wave_id x line x variable x segment.
-with base as (
-    select wave_id, line, segment
-    from {{ ref('int_survey__rows') }}
-    where is_completed
-),
-
-in_segments as (
-    select b.wave_id, b.line, s.segment
-    from base as b
-    inner join ({{ segments() }}) as s
-        on s.segment = 'alle' or s.segment = b.segment
-)
-
+-- Answers of the analysis base (statoverall 4, current rows) with the row's own segment (NULL when
+-- unknown). Consumers count each answer under 'alle' and under its segment (in_segments()).
+-- A view, not a table: at 2.3 million invited, writing every answer once per segment it counts in
+-- cost more than any model reading it; each reader filters on its questions, which DuckDB and
+-- Spark push down into the scan. Grain: wave_id x line x variable.
+{{ config(materialized='view') }}
 select
-    i.wave_id,
-    i.line,
-    i.segment,
+    a.wave_id,
+    a.line,
+    r.segment,
     a.variable,
     a.question,
     a.value_code
-from in_segments as i
+from {{ ref('int_survey__rows') }} as r
 inner join {{ ref('stg_survey__answers') }} as a
-    on i.wave_id = a.wave_id and i.line = a.line
+    on r.wave_id = a.wave_id and r.line = a.line
+where r.is_completed

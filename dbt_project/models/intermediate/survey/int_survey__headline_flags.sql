@@ -4,7 +4,6 @@ with wide as (
     select
         wave_id,
         line,
-        segment,
         max(case when variable = 'q2' then value_code end) as q2,
         max(case when variable = 'q4' then value_code end) as q4,
         max(case when variable = 'q5' then value_code end) as q5,
@@ -13,14 +12,13 @@ with wide as (
         sum(case when question = 'q7' then 1 else 0 end) as q7_answered,
         max(case when question = 'q7' and value_code = 1 then 1 else 0 end) as q7_any
     from {{ ref('int_survey__base_answers') }}
-    group by wave_id, line, segment
+    group by wave_id, line
 ),
 
 base_rows as (
     select r.wave_id, r.line, s.segment
     from {{ ref('int_survey__rows') }} as r
-    inner join ({{ segments() }}) as s
-        on s.segment = 'alle' or s.segment = r.segment
+    {{ in_segments('r') }}
     where r.is_completed
 ),
 
@@ -40,7 +38,7 @@ answers as (
         i.n_items as q7_items
     from base_rows as b
     left join wide as w
-        on b.wave_id = w.wave_id and b.line = w.line and b.segment = w.segment
+        on b.wave_id = w.wave_id and b.line = w.line
     left join q7_items as i
         on b.wave_id = i.wave_id
 )

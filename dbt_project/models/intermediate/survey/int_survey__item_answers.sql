@@ -1,7 +1,11 @@
 -- Multi-item answers (q1, q3, q7, q9, q10, q11) of answered, current rows, keyed by respondent.
--- Grain: wave_id x respondent_key x question x item.
+-- A view, not a table: the marts read one question each, and copying every item answer with its
+-- 64-character respondent key was the costliest step of a large refresh.
+-- Grain: wave_id x line x question x item (one respondent_key per line).
+{{ config(materialized='view') }}
 select
     r.wave_id,
+    a.line,
     r.respondent_key,
     a.question,
     a.item,
