@@ -140,9 +140,11 @@ def test_fuzzed_case_file(tmp_path_factory, sample_tree, damage):
 # --- kill and rerun ---------------------------------------------------------------------------
 
 
-def start_run(env: dict) -> subprocess.Popen:
+def start_run(env: dict, log: Path | None = None) -> subprocess.Popen:
+    """A refresh in its own process group; its output goes to ``log`` (kept for a failure's message)."""
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns it until it exits
     return subprocess.Popen([sys.executable, "-m", "orchestration.pipeline", "--no-sample"], cwd=PROJECT_ROOT,
-                            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
 
 
 def published_tables(path: Path) -> dict[str, list]:
@@ -223,10 +225,12 @@ def test_killed_runs_converge_and_never_show_a_partial_publication(run_env, tmp_
     assert after_kills == published_tables(clean_data / "published" / "report.duckdb")
 
 
-def test_two_runs_at_once_serialise_without_an_error(run_env):
+def test_two_runs_at_once_serialise_without_an_error(run_env, tmp_path):
     env, data = run_env
-    first, second = start_run(env), start_run(env)
-    assert first.wait(timeout=900) == 0 and second.wait(timeout=900) == 0
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    runs = [start_run(env, log) for log in logs]
+    for run, log in zip(runs, logs, strict=True):
+        assert run.wait(timeout=900) == 0, log.read_text(errors="replace")[-3000:]
     con = duckdb.connect()
     con.execute(f"ATTACH '{data / 'published/report.duckdb'}' AS pub (READ_ONLY)")
     assert con.execute("SELECT count(*) FROM pub.reporting.refresh").fetchone()[0] == 2
