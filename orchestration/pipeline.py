@@ -13,18 +13,18 @@ import datetime as dt
 import os
 import sys
 
-import psutil
+from typing import TYPE_CHECKING
 
-import dagster as dg
+import psutil
 
 from orchestration.config import export_environment
 from orchestration.ingest.landing import discover_waves
-from orchestration.operations.alerts import failure_reasons
-from orchestration.operations.automation import all_waves_tags, refresh_job, register_waves, without_survey
 from orchestration.operations.fingerprint import fingerprint, record_refresh, unchanged_since_last_refresh
-from orchestration.sample_exports import write_landing_tree
 
-REPORT_SITE = dg.AssetKey(["report", "site"])
+# Dagster, dbt, Great Expectations and pandera are imported only once a refresh is due: importing
+# them takes several seconds, which would be most of a no-change refresh.
+if TYPE_CHECKING:
+    import dagster as dg
 
 
 def ensure_landing(settings, allow_sample: bool) -> None:
@@ -32,6 +32,8 @@ def ensure_landing(settings, allow_sample: bool) -> None:
     landing = settings.landing_dir
     empty = not landing.exists() or not any(landing.iterdir())
     if empty and settings.landing_is_default and allow_sample:
+        from orchestration.sample_exports import write_landing_tree
+
         print(f"landing zone {landing} is empty: writing the sample exports")
         write_landing_tree(landing)
     elif empty:
@@ -44,6 +46,8 @@ def reclaim_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     An in-process run claims its ops' slots of the `warehouse` pool in the instance; a process
     that is killed never gives them back, and every later run would wait for them forever.
     """
+    import dagster as dg
+
     reclaimed = []
     for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
                                                tags={"siw/trigger": "make run"})):
@@ -79,7 +83,11 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
         print(f"nothing changed since the refresh of {last} (landing files, code, settings): nothing to do "
               f"(--force refreshes anyway)\npublished database:    {settings.published_path}")
         return 0
+    import dagster as dg
+
     from orchestration.definitions import defs  # after the environment is exported
+    from orchestration.operations.alerts import failure_reasons
+    from orchestration.operations.automation import all_waves_tags, refresh_job, register_waves, without_survey
 
     instance = dg.DagsterInstance.get()
     for warning in discover_waves(settings.landing_dir)[1]:
@@ -90,7 +98,7 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
     job = defs.resolve_job_def(refresh_job.name)
     wanted = dg.AssetSelection.all() if waves else without_survey()
     if not settings.build_report:
-        wanted = wanted - dg.AssetSelection.assets(REPORT_SITE)
+        wanted = wanted - dg.AssetSelection.assets(dg.AssetKey(["report", "site"]))
     full = waves and settings.build_report
     selection = None if full else list(wanted.resolve(defs.resolve_asset_graph()))
     result = job.execute_in_process(instance=instance, tags={**all_waves_tags(waves), "siw/trigger": "make run",
