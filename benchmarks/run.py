@@ -5,7 +5,8 @@ can read it), then, each in its own process and measured from outside (wall time
 whole process tree sampled every 50 ms): a cold full refresh (`python -m orchestration.pipeline`
 with the report off), the floor (`benchmarks/floor.sql`, checked equal to the publication), a
 no-change refresh, a one-wave change (wave 2021-03 re-delivered with other answers) and the report
-build; at the first size also a cold refresh with dbt on Spark (SIW_ENGINE=spark). Stage times come from the Dagster event log. Results go to benchmarks/results/ and
+build; with --full (or --spark) also a cold refresh with dbt on Spark (SIW_ENGINE=spark) at the
+first size. Stage times come from the Dagster event log. Results go to benchmarks/results/ and
 BENCHMARKS.md (table and plot). A benchmark reports; it never fails on a figure.
 """
 
@@ -164,7 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true", help="the whole ladder up to 2.3 million invited")
     parser.add_argument("--sizes", type=int, nargs="*", help="invited respondents per size (overrides the ladder)")
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "data" / "bench")
-    parser.add_argument("--no-spark", action="store_true", help="skip the Spark refresh at the first size")
+    parser.add_argument("--spark", action=argparse.BooleanOptionalAction, default=None,
+                        help="a Spark refresh at the first size (default: only with --full, to keep the quick subset quick)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (FULL if args.full else QUICK)
     command = ("python -m benchmarks.run --sizes " + " ".join(map(str, args.sizes)) if args.sizes
@@ -172,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     results = {"machine": machine(), "command": command, "sizes": []}
     for number, invited in enumerate(sizes):
         print(f"benchmark: {invited:,} invited ...", flush=True)
-        first = number == 0 and not args.no_spark
+        first = number == 0 and (args.full if args.spark is None else args.spark)
         results["sizes"].append(bench_size(invited, args.work, report=args.full or number == 0, spark=first))
         print(json.dumps({k: v for k, v in results["sizes"][-1].items() if not k.startswith("stages")}, indent=1),
               flush=True)
