@@ -38,6 +38,7 @@ class Settings:
     environment: str
     engine: str
     duckdb_memory: str
+    study_path: Path | None  # SIW_STUDY; None: the project's own study definitions (study.md)
 
     @property
     def spark_dir(self) -> Path:
@@ -124,6 +125,8 @@ def get_settings() -> Settings:
         # DuckDB's memory bound in ingestion and in dbt (profiles.yml reads the same variable):
         # beyond it DuckDB spills to disk, so a national-panel wave stays within the memory aim.
         duckdb_memory=os.environ.get("SIW_DUCKDB_MEMORY", "2GB"),
+        # The study definition (study.md): which question of an export carries which concept.
+        study_path=Path(os.environ["SIW_STUDY"]).resolve() if os.environ.get("SIW_STUDY") else None,
     )
 
 

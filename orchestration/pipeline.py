@@ -12,7 +12,6 @@ import argparse
 import datetime as dt
 import os
 import sys
-
 from typing import TYPE_CHECKING
 
 import psutil
@@ -20,6 +19,7 @@ import psutil
 from orchestration.config import export_environment
 from orchestration.ingest.landing import discover_waves
 from orchestration.operations.fingerprint import fingerprint, record_refresh, unchanged_since_last_refresh
+from orchestration.study import StudyInvalid, validate_study
 
 # Dagster, dbt, Great Expectations and pandera are imported only once a refresh is due: importing
 # them takes several seconds, which would be most of a no-change refresh.
@@ -76,6 +76,11 @@ def run_start(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float:
 def run(allow_sample: bool = True, force: bool = False) -> int:
     """Materialise everything (unless nothing changed since the last refresh); return the exit code."""
     settings = export_environment()
+    try:  # an invalid study definition stops the refresh before anything is read
+        validate_study(settings.study_path)
+    except StudyInvalid as invalid:
+        print(f"The refresh did not start: {invalid}", file=sys.stderr)
+        return 1
     ensure_landing(settings, allow_sample)
     current = fingerprint(settings)
     last = None if force else unchanged_since_last_refresh(settings, current)

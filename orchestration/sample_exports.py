@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -354,6 +355,179 @@ def _excel_value(variable: str, value: object) -> object:
     return int(value)
 
 
+# --- layout 2: the export as SurveyXact writes it (sources.md 1b) ----------------------------
+# The sample's questionnaire in the tool's naming: question s_<n> per concept, in this order (the
+# project's study definition studies/innovation-2020-sample.yml maps them back).
+LAYOUT2_QUESTIONS = ("org_type", "org_name", "geo_scope", "kommune", "staff_size", "volunteer_size", "q1", "q2",
+                     "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13_open", "q14_open")
+# Where this questionnaire's "Ved ikke" is 99 (the study definition maps it to the contract's 9).
+DONT_KNOW_99 = ("q4", "q12")
+# One option list whose choiceValues are not in position order, as in real exports.
+SHUFFLED_OPTIONS = "q7"
+STATUS_LABELS = ("Ny", "Distribueret", "Nogen svar", "Gennemført", "Frafaldet")
+
+
+@dataclass(frozen=True)
+class Layout2Variable:
+    """One variable of the layout-2 sample export and where its value comes from."""
+
+    source: str  # the layout-1 variable (or a system field) whose value it carries
+    question: str
+    variable: str
+    question_type: str
+    sub_type: str
+    text: str
+    choice_value: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+def layout2_variables() -> list[Layout2Variable]:
+    """The variables of the layout-2 sample export in structure order (system variables first)."""
+    out = [Layout2Variable("respondentid", "respondentid", "responde", "Open", "Double", "Respondent-ID")]
+    out += [Layout2Variable(f"status={code}", "statoverall", f"stato_{code}", "Closed", "Multiple",
+                            f"Besvarelsesstatus - {label}", str(code), (("0", "Ikke valgt"), ("1", "Valgt")))
+            for code, label in enumerate(STATUS_LABELS, 1)]
+    out += [Layout2Variable("created", "created", "created", "Open", "Date", "Oprettet"),
+            Layout2Variable("modified", "modified", "modified", "Open", "Date", "Ændret"),
+            Layout2Variable("submitted", "closeTime", "closetim", "Open", "Date", "Afsluttet"),
+            Layout2Variable("started", "startTime", "starttim", "Open", "Date", "Startet"),
+            Layout2Variable("contact_email", "email", "email", "Open", "String", "E-mail")]
+    for number, source in enumerate(LAYOUT2_QUESTIONS, 1):
+        question = f"s_{number}"
+        if source in BACKGROUND:
+            _qtype, text, choices = BACKGROUND[source]
+            out.append(Layout2Variable(source, question, question, "Closed", "Single", text,
+                                       labels=tuple((str(v), label) for v, label in choices.items())))
+        elif source in SINGLE_QUESTIONS:
+            text, choices = SINGLE_QUESTIONS[source]
+            recode = {9: 99} if source in DONT_KNOW_99 else {}
+            out.append(Layout2Variable(source, question, question, "Closed", "Single", text, labels=tuple(
+                (str(recode.get(v, v)), label) for v, label in choices.items())))
+        elif source in MULTI_QUESTIONS:
+            text, listing = MULTI_QUESTIONS[source]
+            items = reference(listing)
+            for position, row in enumerate(items, 1):
+                # choiceValue is the option's identity; in SHUFFLED_OPTIONS it is not the position
+                item = items[position % len(items)] if source == SHUFFLED_OPTIONS else row
+                out.append(Layout2Variable(f"{source}_{item['item']}", question, f"{question}_{position}", "Closed",
+                                           "Multiple", f"{text} - {item['label_da']}", item["item"],
+                                           (("0", "Ikke valgt"), ("1", "Valgt"))))
+        elif source in SCALE_ITEMS:
+            text, listing = SCALE_ITEMS[source]
+            scale = tuple((str(v), label) for v, label in [*enumerate(SCALE_1_5, 1), (9, "Ved ikke")])
+            out += [Layout2Variable(f"{source}_{row['item']}", question, f"{question}_{position}", "Closed", "Single",
+                                    f"{text} - {row['label_da']}", labels=scale)
+                    for position, row in enumerate(reference(listing), 1)]
+        elif source == "kommune":
+            out.append(Layout2Variable(source, question, question, "Open", "Double",
+                                       "Hvilken kommune ligger organisationen eller tilbuddet i? (kommunekode)"))
+        elif source == "org_name":
+            out.append(Layout2Variable(source, question, question, "Open", "String", "Organisationens navn"))
+        else:
+            out.append(Layout2Variable(source, question, question, "Open", "String", OPEN_TEXT[source]))
+    return out
+
+
+def _layout2_rows(sim: WaveSimulator, variables: list[Layout2Variable], iso: bool) -> Iterator[list[object]]:
+    """The simulated rows in layout 2: values per variable of ``variables`` (None = blank).
+
+    Timestamps stay datetimes (each writer formats them as its format does); codes are integers.
+    """
+    position = {name: i for i, name in enumerate(sim.variables)}
+    recode = {v.source: {9: 99} for v in variables if v.source in DONT_KNOW_99}
+    for rows in sim.chunks():
+        for row in rows:
+            status = int(row[position["statoverall"]])
+            stamps = {name: _parse_dk(row[position[name]]) for name in ("started", "submitted")}
+            created = dt.datetime(sim.year, sim.month, 1, 8, 0, 0)
+            stamps["created"] = created
+            stamps["modified"] = stamps["submitted"] or stamps["started"] or created
+            values = []
+            for var in variables:
+                if var.source.startswith("status="):
+                    values.append(int(int(var.source[7:]) == status))
+                elif var.source in stamps:
+                    values.append(stamps[var.source])
+                else:
+                    value = row[position[var.source]]
+                    values.append(recode.get(var.source, {}).get(value, value))
+            yield values
+
+
+def _parse_dk(value: object) -> dt.datetime | None:
+    return dt.datetime.strptime(value, "%d-%m-%Y %H:%M:%S") if value else None
+
+
+def _layout2_text(value: object, iso: bool) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S" if iso else "%d-%m-%Y %H:%M:%S")
+    return "" if value is None else str(value)
+
+
+def layout2_structure(variables: list[Layout2Variable]) -> list[list[str]]:
+    """Structure rows (header first): one row per variable; a Single's codes are only in the labels."""
+    return [list(STRUCTURE_HEADER)] + [
+        [v.question, v.variable, v.question_type, v.sub_type, v.text, v.choice_value,
+         dict(v.labels).get("1", "") if v.sub_type == "Multiple" else ""] for v in variables]
+
+
+def layout2_labels(variables: list[Layout2Variable]) -> list[list[str]]:
+    """Label rows (no header): variable, value, label of every closed variable."""
+    return [[v.variable, code, label] for v in variables for code, label in v.labels]
+
+
+STRUCTURE_HEADER = ("questionName", "variableName", "questionType", "subType", "questionText", "choiceValue",
+                    "choiceText")
+
+
+def write_layout2_csv(folder: Path, sim: WaveSimulator, international: bool) -> None:
+    """The tool's CSV export: "international" (UTF-16 LE with BOM, tab, ISO timestamps, quoted
+    labels, LF dataset and CRLF structure and labels, named like its REST export) or "EU"
+    (Windows-1252, ``;``, Danish timestamps, CRLF)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    variables = layout2_variables()
+    encoding, delimiter = ("utf-16", "\t") if international else ("cp1252", ";")
+    suffix = "_da" if international else ""
+    dataset_end = "\n" if international else "\r\n"
+    with open(folder / "dataset.csv", "w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator=dataset_end)
+        writer.writerow([v.variable for v in variables])
+        for values in _layout2_rows(sim, variables, international):
+            writer.writerow([_layout2_text(x, international) for x in values])
+    with open(folder / f"structure{suffix}.csv", "w", encoding=encoding, newline="") as handle:
+        # the tool ends every structure line with an empty trailing column
+        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows(
+            [row + [""] for row in layout2_structure(variables)])
+    with open(folder / f"labels{suffix}.csv", "w", encoding=encoding, newline="") as handle:
+        quoting = csv.QUOTE_NONNUMERIC if international else csv.QUOTE_MINIMAL
+        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n", quoting=quoting).writerows(
+            [[name, int(code), label] for name, code, label in layout2_labels(variables)])
+
+
+def write_layout2_excel(folder: Path, sim: WaveSimulator, name: str) -> None:
+    """The tool's Excel export under its own file name: sheets Labels, Variables, Dataset, Complete,
+    Structure; numbers as floats, timestamps as date cells, Complete with label texts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    variables = layout2_variables()
+    book = openpyxl.Workbook(write_only=True)
+    labels, described, dataset, complete, structure = (book.create_sheet(s) for s in (
+        "Labels", "Variables", "Dataset", "Complete", "Structure"))
+    for row in layout2_labels(variables):
+        labels.append([row[0], float(row[1]), row[2]])
+    described.append(["Variable", "Description"])
+    for var in variables:
+        described.append([var.variable, var.text])
+    dataset.append([v.variable for v in variables])
+    complete.append([v.variable for v in variables])
+    texts = [dict(v.labels) for v in variables]
+    for values in _layout2_rows(sim, variables, iso=False):
+        dataset.append([float(x) if isinstance(x, (int, np.integer)) else x for x in values])
+        complete.append([text.get(str(x), x) if text else x for text, x in zip(texts, values)])
+    for row in layout2_structure(variables):
+        structure.append([c if c != "" else None for c in row])
+    book.save(folder / name)
+
+
 def write_interview_log(path: Path, seed: int, count: int = 34) -> None:
     """The hand-kept interview workbook: a cover sheet and the ``Interviews`` sheet."""
     rng = np.random.default_rng([seed, 7])
@@ -446,21 +620,29 @@ def write_frame(path: Path, invited: int) -> None:
         writer.writerow(["Landsdækkende", "forening", round(329 * scale)])
 
 
-def write_landing_tree(out: Path, invited: int = 2300, seed: int = 2020, csv_only: bool = False) -> Path:
+def write_landing_tree(out: Path, invited: int = 2300, seed: int = 2020, csv_only: bool = False,
+                       layout: int = 2) -> Path:
     """Write the whole sample landing tree under ``out`` and return it.
 
-    ``csv_only`` writes every wave as a UTF-8 CSV export (a re-saved export the contract accepts),
-    which plain DuckDB can read too: the benchmarks' floor needs that.
+    ``layout=2`` (the default, what ``make run`` writes) writes the waves as SurveyXact writes them:
+    the first in its international CSV format (UTF-16, tab), the later one as its Excel workbook
+    (or EU CSV when too big for a sheet). ``layout=1`` writes the project's first deliveries
+    (Windows-1252 CSV, then ``dataset.xlsx``). ``csv_only`` writes every wave as a layout-1 UTF-8
+    CSV export (a re-saved export the contract accepts), which plain DuckDB can read too: the
+    benchmarks' floor needs that.
     """
-    for wave_id, (share, _month) in WAVES.items():
+    for wave_id, (share, (year, month)) in WAVES.items():
         sim = WaveSimulator(wave_id, max(1, round(invited * share)), seed)
         folder = out / "survey" / f"wave={wave_id}"
+        later = wave_id != min(WAVES)
         if csv_only:
             write_csv_export(folder, sim, encoding="utf-8")
-        elif wave_id != min(WAVES) and sim.invited <= EXCEL_MAX_INVITED:
-            write_excel_export(folder, sim)
+        elif layout == 1:
+            write_excel_export(folder, sim) if later and sim.invited <= EXCEL_MAX_INVITED else write_csv_export(folder, sim)
+        elif later and sim.invited <= EXCEL_MAX_INVITED:
+            write_layout2_excel(folder, sim, f"dataset_1488637_{year}{month:02d}15_1825827966544069436.xlsx")
         else:
-            write_csv_export(folder, sim)
+            write_layout2_csv(folder, sim, international=not later)
     write_interview_log(out / "interviews" / "interview_log.xlsx", seed)
     write_cases(out / "cases", seed)
     write_frame(out / "frame" / "population_frame.csv", invited)
@@ -473,10 +655,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="landing folder to write (must be empty)")
     parser.add_argument("--invited", type=int, default=2300, help="invited respondents in the first wave")
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--layout", type=int, choices=(1, 2), default=2,
+                        help="2: as SurveyXact writes its exports (default); 1: the first deliveries")
     args = parser.parse_args(argv)
     if args.out.exists() and any(args.out.iterdir()):
         parser.error(f"{args.out} is not empty: the generator never writes into a filled landing zone")
-    write_landing_tree(args.out, args.invited, args.seed)
+    write_landing_tree(args.out, args.invited, args.seed, layout=args.layout)
     print(f"sample landing tree written to {args.out}")
 
 

@@ -32,8 +32,14 @@ def dirs(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def sample_tree(tmp_path_factory) -> Path:
-    """A small sample landing tree from the generator (read-only for tests)."""
-    return write_landing_tree(tmp_path_factory.mktemp("sample") / "landing", invited=400, seed=7)
+    """A small layout-1 sample landing tree from the generator (read-only for tests)."""
+    return write_landing_tree(tmp_path_factory.mktemp("sample") / "landing", invited=400, seed=7, layout=1)
+
+
+@pytest.fixture(scope="session")
+def sample_tree_layout2(tmp_path_factory) -> Path:
+    """The same respondents as ``sample_tree``, written as SurveyXact writes them (layout 2)."""
+    return write_landing_tree(tmp_path_factory.mktemp("sample2") / "landing", invited=400, seed=7, layout=2)
 
 
 def answered_row(respondentid: int, **values) -> dict:

@@ -142,9 +142,9 @@ def test_fuzzed_case_file(tmp_path_factory, sample_tree, damage):
 
 def start_run(env: dict, log: Path | None = None) -> subprocess.Popen:
     """A refresh in its own process group; its output goes to ``log`` (kept for a failure's message)."""
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns it until it exits
-    return subprocess.Popen([sys.executable, "-m", "orchestration.pipeline", "--no-sample"], cwd=PROJECT_ROOT,
-                            env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
+    with open(log or os.devnull, "wb") as out:  # the child keeps its own copy of the handle
+        return subprocess.Popen([sys.executable, "-m", "orchestration.pipeline", "--no-sample"], cwd=PROJECT_ROOT,
+                                env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
 
 
 def published_tables(path: Path) -> dict[str, list]:

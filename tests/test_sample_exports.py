@@ -79,7 +79,7 @@ def test_cases_use_reference_keys(sample_tree):
 
 
 def test_calibrated_to_the_published_findings(tmp_path):
-    tree = write_landing_tree(tmp_path / "big", invited=6000, seed=1)
+    tree = write_landing_tree(tmp_path / "big", invited=6000, seed=1, layout=1)
     rows = read_cp1252(tree / "survey/wave=2020-06/dataset.csv")
     col = {name: i for i, name in enumerate(rows[0])}
     done = [r for r in rows[1:] if r[col["statoverall"]] == "4"]

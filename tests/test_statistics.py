@@ -31,6 +31,12 @@ def frame_of(path, sql: str) -> pd.DataFrame:
     return query_db(path, sql, frame=True)
 
 
+def raw_frame(data) -> pd.DataFrame:
+    """The population frame as ingestion landed it."""
+    with duckdb.connect() as con:  # not the process-wide default connection, which other tests share
+        return con.execute(f"SELECT * FROM read_parquet('{data}/raw/frame/current/frame.parquet')").df()
+
+
 def expected_weighted(data) -> pd.DataFrame:
     """Weighted share and Kish n per wave x segment x metric, from respondent-level inputs."""
     rows = frame_of(data / "warehouse.duckdb", """
@@ -38,8 +44,7 @@ def expected_weighted(data) -> pd.DataFrame:
         FROM intermediate.int_survey__headline_flags f
         JOIN intermediate.int_survey__rows r USING (wave_id, line)
         JOIN intermediate.int_survey__respondent_area a USING (wave_id, line)""")
-    with duckdb.connect() as con:
-        frame = con.execute(f"SELECT * FROM read_parquet('{data}/raw/frame/current/frame.parquet')").df()
+    frame = raw_frame(data)
     base = rows[(rows.metric == "markant_innovation") & (rows.segment == "alle")]  # every base row once
     cells = base.groupby(["wave_id", "region_navn", "cell_segment"]).size().rename("n_cell").reset_index()
     cells = cells.merge(frame, left_on=["region_navn", "cell_segment"], right_on=["region_navn", "segment"])
@@ -61,8 +66,7 @@ def test_weights_differences_and_an_unweighted_wave(built):
     # Weights: positive, and per wave and segment they add up to the frame's population of the cells.
     weights = frame_of(published, "SELECT * FROM reporting.weights")
     assert (weights.weight > 0).all() and weights.weight_note.isna().all()
-    with duckdb.connect() as con:
-        frame = con.execute(f"SELECT * FROM read_parquet('{data}/raw/frame/current/frame.parquet')").df()
+    frame = raw_frame(data)
     merged = weights.merge(frame, on=["region_navn", "segment"], suffixes=("", "_frame"))
     assert len(merged) == len(weights)
     for (_, _), group in merged.groupby(["wave_id", "segment"]):

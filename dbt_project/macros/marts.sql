@@ -10,8 +10,8 @@ select
 from {{ ref(seed) }}
 {%- endmacro %}
 
-{#- A fact of a 0/1 multi-item question: respondent x wave x item, ticked or not. -#}
-{% macro item_selection_fact(question, dimension, key_name) -%}
+{#- A fact of a 0/1 item concept: respondent x wave x item, ticked or not. -#}
+{% macro item_selection_fact(concept, dimension, key_name) -%}
 select
     a.wave_id,
     a.respondent_key,
@@ -20,5 +20,5 @@ select
 from {{ ref('int_survey__item_answers') }} as a
 inner join {{ ref(dimension) }} as d
     on a.item = d.item
-where a.question = '{{ question }}'
+where a.concept = '{{ concept }}'
 {%- endmacro %}

@@ -53,11 +53,13 @@
     {{ n_base }} < {{ var('suppression_limit', 5) }} as suppressed
 {%- endmacro %}
 
-{#- Every wave x segment x item of a reference list (so that empty cells are published, suppressed). -#}
-{% macro item_grid(reference) -%}
-    select w.wave_id, s.segment, r.item, r.key, r.label_da
-    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
-    cross join ({{ segments() }}) as s
+{#- Every wave x segment x item of a reference list for the waves whose study maps the concept (so
+    that empty cells are published, suppressed; an unmapped concept publishes no rows). -#}
+{% macro item_grid(reference, concept) -%}
+    select s.wave_id, s.segment, r.item, r.key, r.label_da
+    from {{ ref('int_survey__wave_segments') }} as s
+    inner join (select distinct wave_id from {{ ref('stg_survey__variables') }} where concept = '{{ concept }}') as w
+        on s.wave_id = w.wave_id
     cross join {{ ref(reference) }} as r
 {%- endmacro %}
 

@@ -16,6 +16,7 @@ from orchestration.ingest.landing import safe_files
 from orchestration.ingest.rawstore import clean_scratch
 from orchestration.ingest.refusals import clear_refusal, record_refusal
 from orchestration.ingest.survey import WaveReader
+from orchestration.study import StudyInvalid, validate_study
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 WAREHOUSE_POOL = "warehouse"
@@ -31,7 +32,7 @@ def _files_metadata(files) -> dict:
 
 
 RAW_TABLES = {
-    "survey": ("respondents", "answers", "variables", "labels", "quarantine"),
+    "survey": ("respondents", "answers", "variables", "labels", "quarantine", "code_map", "notes"),
     "interviews": ("interviews", "interview_themes"),
     "cases": ("cases", "case_partners", "case_items"),
     "frame": ("frame",),
@@ -42,6 +43,8 @@ TABLE_DOCS = {
     "variables": "the variables as the structure and labels describe them",
     "labels": "the value labels of the closed variables (variable, value, label)",
     "quarantine": "row faults: wave, file, line, respondentid, variable, value, rule",
+    "code_map": "per variable of a mapped concept, the export's code and the contract code it stands for",
+    "notes": "what the ingestion report names of a wave (no status, no respondentid, unlabelled variables)",
     "interviews": "one row per interview; without consent only the id",
     "interview_themes": "interview x theme key",
     "cases": "one row per accepted case",
@@ -91,6 +94,11 @@ def refused(source: str, check_name: str, refusal: SourceRefused) -> dg.AssetChe
 def raw_survey(context: dg.AssetExecutionContext):
     """Ingest the waves of the run (its partitions); refuse a wave whole on a wave fault."""
     settings = get_settings()
+    try:  # an invalid study definition stops the refresh before any wave is read
+        validate_study(settings.study_path)
+    except StudyInvalid as invalid:
+        raise dg.Failure(description=str(invalid), metadata={"file": str(invalid.path), "line": invalid.line or 0,
+                                                             "reason": invalid.reason}) from None
     clean_scratch(settings.raw_dir)
     outcomes: dict[str, dict] = {}
     refusals: list[SourceRefused] = []
@@ -101,7 +109,7 @@ def raw_survey(context: dg.AssetExecutionContext):
             outcomes[wave_id] = {"status": "not in the landing zone; last good data kept"}
             continue
         reader = WaveReader(wave_id, folder, settings.raw_dir, settings.work_dir, settings.pseudonym_key,
-                            settings.quarantine_threshold, settings.duckdb_memory)
+                            settings.quarantine_threshold, settings.duckdb_memory, settings.study_path)
         try:
             result = reader.read()
         except SourceRefused as refusal:
@@ -119,6 +127,7 @@ def raw_survey(context: dg.AssetExecutionContext):
             "status": "ingested", "encoding": result.encoding, "rows_read": result.rows_read,
             "rows_answered": result.rows_answered, "rows_quarantined": result.rows_quarantined,
             "rows_superseded": result.rows_superseded, "columns_dropped": ", ".join(result.columns_dropped) or "none",
+            "layout": result.layout, "notes": "; ".join(result.notes) or "none",
             "files": ", ".join(f"{f.path.name} ({f.size:,} B, sha256 {f.sha256[:12]}…)" for f in result.files),
             "quarantine_preview": result.quarantine_preview,
         }

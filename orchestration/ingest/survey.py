@@ -12,6 +12,7 @@ the wave stays in place.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,19 +27,29 @@ from orchestration.ingest.pseudonym import hmac_sql
 from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
 from orchestration.ingest.textfiles import open_text_export, read_records
 from orchestration.reference import kommune_codes
+from orchestration.study import CONCEPTS, DEFAULT_STUDIES, WaveStudy, check_mapping, study_for
 
-CSV_FILES = ("dataset.csv", "structure.csv", "labels.csv")
-EXCEL_FILE = "dataset.xlsx"
 STRUCTURE_COLUMNS = ("questionName", "variableName", "questionType", "subType", "questionText",
                      "choiceValue", "choiceText")
-TIMESTAMP_FORMAT = "%d-%m-%Y %H:%M:%S"
-TIMESTAMP_PATTERN = r"^\d{2}-\d{2}-\d{4} \d{2}:\d{2}:\d{2}$"
-INTEGER_PATTERN = r"^\d+$"
+CSV_KINDS = ("dataset", "structure", "labels", "variables")  # file name prefixes; variables is optional
+REQUIRED_CSV = CSV_KINDS[:3]
+# The tool's timestamps: Danish (layout 1 and the EU export) or ISO (the international export).
+TIMESTAMP_FORMATS = ("%d-%m-%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
+TIMESTAMP_PATTERN = r"^(\d{2}-\d{2}-\d{4}|\d{4}-\d{2}-\d{2}) \d{2}:\d{2}:\d{2}$"
+INTEGER_PATTERN = r"^-?\d+$"
+DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 BATCH_ROWS = 200_000  # rows per pandera batch: bounded memory, few batches
-# Variables the raw respondents table keeps as columns; every other one goes to the long answers.
-RESPONDENT_VARIABLES = ("respondentid", "statoverall", "started", "submitted")
+# Layout 1's respondent columns, kept as columns of the raw respondents table.
+LAYOUT1_RESPONDENT = {"id": "respondentid", "status": "statoverall", "started": "started", "submitted": "submitted"}
+# Layout 2's system questions (sources.md 1b): kept in raw, never published, no frequencies.
+SYSTEM_QUESTIONS = frozenset({
+    "respondentid", "statoverall", "startTime", "closeTime", "created", "modified", "diffTime", "email", "survey",
+    "organization", "lang", "responseCollectSessions", "numberOfReturnedmail", "importgroup",
+    "distributionschedule", "digitalDistributionStatus", "digitalDistributionErrorMessage"})
+KNOWN_SUBTYPES = {"Closed": {"Single", "Multiple"}, "Background": {"Single", "Multiple"},
+                  "Open": {"String", "Double", "Date", "Number", "DateTime"}}
 # Bumped whenever the raw layout of a wave changes, so unchanged exports are read again after an upgrade.
-RAW_FORMAT_VERSION = "2"
+RAW_FORMAT_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -51,17 +62,43 @@ class Variable:
     sub_type: str
     text: str
     labels: tuple[tuple[str, str], ...]  # (code, label): the valid codes of a closed variable
+    choice_value: str = ""  # a multiple-choice option's identity (layout 2)
+    position: int = 0  # order in the structure
 
     @property
     def codes(self) -> frozenset[str]:
         return frozenset(code for code, _label in self.labels)
 
     @property
+    def known_type(self) -> bool:
+        return self.sub_type in KNOWN_SUBTYPES.get(self.question_type, ())
+
+    @property
     def kind(self) -> str:
-        """``coded`` (closed, labelled), ``number``, ``timestamp`` or ``text`` (free text)."""
+        """``coded`` (closed), ``number``, ``timestamp`` or ``text`` (free text, and unknown types)."""
+        if not self.known_type:
+            return "text"
         if self.question_type != "Open":
             return "coded"
-        return {"Number": "number", "DateTime": "timestamp"}.get(self.sub_type, "text")
+        return {"Number": "number", "Double": "number", "DateTime": "timestamp", "Date": "timestamp"}.get(
+            self.sub_type, "text")
+
+    @property
+    def system(self) -> bool:
+        """One of the tool's system variables (layout 2: status, timestamps, bookkeeping, e-mail)."""
+        return self.question in SYSTEM_QUESTIONS or self.question.startswith("stat")
+
+
+@dataclass(frozen=True)
+class Export:
+    """The files of a wave's export: ``csv`` (by kind) or ``excel`` (one workbook)."""
+
+    kind: str
+    files: dict[str, Path]
+
+    @property
+    def paths(self) -> list[Path]:
+        return list(self.files.values())
 
 
 @dataclass
@@ -78,21 +115,46 @@ class WaveResult:
     quarantine_preview: str = ""
     encoding: str = ""
     delimiter: str = ""
+    layout: int = 1
+    notes: list[str] = field(default_factory=list)  # facts the ingestion report names (sources.md 1b)
 
 
-def wave_files(wave_dir: Path) -> tuple[str, list[Path]]:
-    """The export format of a wave folder (``csv`` or ``excel``) and its files; refuses a
-    folder where a file of the three-file export is missing."""
-    present = {p.name for p in wave_dir.iterdir() if p.is_file()} if wave_dir.is_dir() else set()
-    if EXCEL_FILE in present and not present & set(CSV_FILES):
-        return "excel", [wave_dir / EXCEL_FILE]
-    missing = [name for name in CSV_FILES if name not in present]
+def wave_files(wave_dir: Path) -> Export:
+    """The export in a wave folder: CSV files found by name prefix, or exactly one workbook.
+
+    Refuses a folder that is ambiguous (two files of one kind, two workbooks, CSV and a workbook)
+    or lacks a file of the CSV export.
+    """
+    present = sorted(p for p in wave_dir.iterdir() if p.is_file()) if wave_dir.is_dir() else []
+    books = [p for p in present if p.suffix.lower() == ".xlsx"]
+    by_kind: dict[str, list[Path]] = {}
+    for path in present:
+        if path.suffix.lower() == ".csv":
+            kind = next((k for k in CSV_KINDS if path.name.lower().startswith(k)), None)
+            if kind:
+                by_kind.setdefault(kind, []).append(path)
+    if books and by_kind:
+        raise SourceRefused(wave_dir, f"holds both a workbook ({books[0].name}) and a CSV export "
+                                      f"({sorted(by_kind.values())[0][0].name}): ambiguous, refused")
+    if len(books) > 1:
+        raise SourceRefused(wave_dir, f"holds {len(books)} workbooks ({', '.join(b.name for b in books)}): "
+                                      "ambiguous, refused")
+    if books:
+        return Export("excel", {"workbook": books[0]})
+    for kind, paths in by_kind.items():
+        if len(paths) > 1:
+            raise SourceRefused(wave_dir, f"holds {len(paths)} {kind} files ({', '.join(p.name for p in paths)}): "
+                                          "ambiguous, refused")
+    missing = [kind for kind in REQUIRED_CSV if kind not in by_kind]
     if missing:
-        raise SourceRefused(wave_dir / missing[0], f"is missing: the CSV export needs {', '.join(CSV_FILES)}")
-    return "csv", [wave_dir / name for name in CSV_FILES]
+        raise SourceRefused(wave_dir / f"{missing[0]}.csv",
+                            "is missing: the CSV export needs a dataset, a structure and a labels file "
+                            "(or the folder one workbook)")
+    return Export("csv", {kind: by_kind[kind][0] for kind in CSV_KINDS if kind in by_kind})
 
 
-def parse_structure(rows: list[list[str]], labels: list[list[str]], path: Path) -> dict[str, Variable]:
+def parse_structure(rows: list[list[str]], labels: list[list[str]], path: Path,
+                    labels_path: Path | None = None) -> dict[str, Variable]:
     """Variables from the structure rows (header first) and the label rows (no header)."""
     if not rows:
         raise SourceRefused(path, "is empty")
@@ -104,9 +166,8 @@ def parse_structure(rows: list[list[str]], labels: list[list[str]], path: Path) 
     value_labels: dict[str, dict[str, str]] = {}
     for number, row in enumerate(labels, start=1):
         if len(row) < 3 or not row[0].strip():
-            raise SourceRefused(path.with_name("labels.csv") if path.suffix == ".csv" else path,
-                                f"labels row {number} is not variableName;value;valueLabel")
-        value_labels.setdefault(row[0].strip(), {})[row[1].strip()] = row[2].strip()
+            raise SourceRefused(labels_path or path, f"labels row {number} is not variableName;value;valueLabel")
+        value_labels.setdefault(row[0].strip(), {})[_code_text(row[1])] = row[2].strip()
     variables: dict[str, Variable] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -115,46 +176,141 @@ def parse_structure(rows: list[list[str]], labels: list[list[str]], path: Path) 
             raise SourceRefused(path, f"line {number} has {len(row)} fields; the structure has 7 columns")
         cell = {name: (row[i].strip() if i < len(row) else "") for name, i in pos.items()}
         name = cell["variableName"]
+        if not name:
+            raise SourceRefused(path, f"line {number} has no variableName")
         if name in variables:
             continue
         default = {"0": "Ikke valgt", "1": "Valgt"} if cell["subType"] == "Multiple" else {}
-        variables[name] = Variable(name, cell["questionName"], cell["questionType"], cell["subType"],
-                                   cell["questionText"], tuple(value_labels.get(name, default).items()))
-    if "respondentid" not in variables or "statoverall" not in variables:
-        raise SourceRefused(path, "does not describe respondentid and statoverall")
+        variables[name] = Variable(name, cell["questionName"] or name, cell["questionType"], cell["subType"],
+                                   cell["questionText"], tuple(value_labels.get(name, default).items()),
+                                   _code_text(cell["choiceValue"]), len(variables))
     return variables
 
 
-def survey_schema(variables: dict[str, Variable]) -> tuple[pa.DataFrameSchema, dict[str, list[str]]]:
-    """The pandera schema of a wave and, per column, the rule name of each check by position."""
+def _code_text(value: str) -> str:
+    """A code as text without a decimal part (``1.0`` from a workbook is ``1``)."""
+    value = value.strip()
+    return value[:-2] if value.endswith(".0") and value[:-2].lstrip("-").isdigit() else value
+
+
+def layout_of(variables: dict[str, Variable]) -> int:
+    """Layout 1 when the structure describes one variable named statoverall; layout 2 otherwise."""
+    return 1 if "statoverall" in variables and variables["statoverall"].sub_type != "Multiple" else 2
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """Where a wave's respondent facts are: the id, the status (code or dummies) and the timestamps."""
+
+    id: str | None
+    status: str | None  # layout 1: the variable holding the code
+    status_dummies: tuple[tuple[int, str], ...]  # layout 2: (status code, variable)
+    started: str | None
+    submitted: str | None
+    modified: str | None
+
+    @property
+    def columns(self) -> set[str]:
+        return {c for c in (self.id, self.status, self.started, self.submitted, self.modified) if c} | {
+            v for _code, v in self.status_dummies}
+
+
+def respondent_columns(variables: dict[str, Variable], layout: int, source: Path) -> Respondent:
+    """The respondent variables of a wave (sources.md 1 and 1b)."""
+    if layout == 1:
+        for name in ("respondentid", "started", "submitted"):
+            if name not in variables:
+                raise SourceRefused(source, f"describes statoverall but not {name} (layout 1)")
+        return Respondent("respondentid", "statoverall", (), "started", "submitted", None)
+    by_question: dict[str, list[Variable]] = {}
+    for var in variables.values():
+        by_question.setdefault(var.question, []).append(var)
+
+    def one(question: str) -> str | None:
+        found = by_question.get(question, [])
+        return found[0].name if found else None
+
+    dummies = []
+    for var in by_question.get("statoverall", []):
+        if not var.choice_value.isdigit() or not 1 <= int(var.choice_value) <= 5:
+            raise SourceRefused(source, f"statoverall option {var.name!r} has choiceValue {var.choice_value!r}, "
+                                        "not 1 to 5")
+        dummies.append((int(var.choice_value), var.name))
+    return Respondent(one("respondentid"), None, tuple(sorted(dummies)), one("startTime"), one("closeTime"),
+                      one("modified"))
+
+
+def survey_schema(variables: dict[str, Variable], layout: int, respondent: Respondent,
+                  kommune: str | None) -> tuple[pa.DataFrameSchema, dict[str, list[str]]]:
+    """The pandera schema of a wave and, per column, the rule name of each check by position.
+
+    ``kommune`` is the variable that carries the municipality concept (checked against the
+    reference list).
+    """
     municipalities = sorted(str(code) for code in kommune_codes())
+    required = {respondent.id, respondent.status} if layout == 1 else set()
     columns, rules = {}, {}
     for var in variables.values():
         checks, names = [], []
-        if var.kind in ("coded", "number"):
+        if var.kind == "coded" or (var.kind == "number" and var.sub_type == "Number"):
             checks.append(pa.Check.str_matches(INTEGER_PATTERN))
             names.append("non_numeric")
+        elif var.kind == "number":
+            checks.append(pa.Check.str_matches(DECIMAL_PATTERN))
+            names.append("not_a_number")
         if var.kind == "coded" and var.codes:
             checks.append(pa.Check.isin(sorted(var.codes)))
             names.append("unknown_code")
-        if var.name == "kommune":
+        if var.name == kommune:
             checks.append(pa.Check(lambda data: data.lazyframe.select(
                 pl.col(data.key).str.strip_chars_start("0").is_in(municipalities))))
             names.append("unknown_municipality")
         if var.kind == "timestamp":
             checks.append(pa.Check.str_matches(TIMESTAMP_PATTERN))
             names.append("bad_timestamp")
-        nullable = var.name not in ("respondentid", "statoverall")
-        columns[var.name] = pa.Column(str, checks, nullable=nullable, required=True)
+        columns[var.name] = pa.Column(str, checks, nullable=var.name not in required, required=True)
         rules[var.name] = names
     return pa.DataFrameSchema(columns, strict=False, coerce=False), rules
+
+
+def concept_items(wave: WaveStudy, found: dict[str, list[Variable]], layout: int) -> dict[str, tuple[str, int | None]]:
+    """variable -> (concept, reference item) for every variable of a mapped concept (study.md).
+
+    An item is a multiple-choice option's choiceValue (layout 2) or its ``_k`` ending (layout 1),
+    or a matrix variable's 1-based position under its question; ``items:`` translates it.
+    """
+    mapped: dict[str, tuple[str, int | None]] = {}
+    for concept, members in found.items():
+        spec = CONCEPTS[concept]
+        translate = wave.items.get(concept, {})
+        for position, var in enumerate(members, start=1):
+            item = None
+            if spec.items:
+                suffix = var.name[len(var.question) + 1:] if var.name.startswith(var.question + "_") else ""
+                if layout == 1 and suffix.isdigit():
+                    item = int(suffix)
+                elif spec.kind == "multiple" and var.choice_value.lstrip("-").isdigit():
+                    item = int(var.choice_value)
+                else:
+                    item = position
+                item = translate.get(item, item)
+            mapped[var.name] = (concept, item)
+    return mapped
+
+
+def timestamp_sql(column: str | None) -> str:
+    """A timestamp column of the export parsed in either of the tool's formats (NULL when absent)."""
+    if not column:
+        return "CAST(NULL AS TIMESTAMP)"
+    return "coalesce(" + ", ".join(f"try_strptime(\"{column}\", '{f}')" for f in TIMESTAMP_FORMATS) + ")"
 
 
 class WaveReader:
     """Reads one wave folder into the raw layer (``raw/survey/wave=<id>/``)."""
 
     def __init__(self, wave_id: str, wave_dir: Path, raw_dir: Path, work_dir: Path,
-                 pseudonym_key: bytes, threshold: float, memory_limit: str = "2GB") -> None:
+                 pseudonym_key: bytes, threshold: float, memory_limit: str = "2GB",
+                 study: Path | None = None) -> None:
         self.wave_id = wave_id
         self.wave_dir = wave_dir
         self.target = raw_dir / "survey" / f"wave={wave_id}"
@@ -162,33 +318,36 @@ class WaveReader:
         self.key = pseudonym_key
         self.threshold = threshold
         self.memory_limit = memory_limit
+        self.study_path = study
 
     # -- registry -----------------------------------------------------------------------
-    def unchanged(self, files: list[LandingFile]) -> bool:
-        """True when the raw layer already holds exactly these files (by name and sha256)."""
+    def unchanged(self, files: list[LandingFile], study: str) -> bool:
+        """True when the raw layer already holds exactly these files (by name and sha256), read
+        with the same study definition."""
         registry = self.target / "files.parquet"
         if not registry.exists():
             return False
-        if not self._has_version(registry):
-            return False
         # A connection of its own: the process-wide default one is shared by every thread of a run.
         with duckdb.connect() as con:
-            seen = con.execute(f"SELECT file_name, sha256, format_version FROM read_parquet('{registry}', "
-                               f"union_by_name = true)").fetchall()
-        return sorted(seen) == sorted((f.path.name, f.sha256, RAW_FORMAT_VERSION) for f in files)
+            source = f"read_parquet('{registry}', union_by_name = true)"
+            columns = [c[0] for c in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+            if "format_version" not in columns or "study_sha256" not in columns:  # an older raw format
+                return False
+            seen = con.execute(f"SELECT file_name, sha256, format_version, study_sha256 FROM {source}").fetchall()
+        return sorted(seen) == sorted((f.path.name, f.sha256, RAW_FORMAT_VERSION, study) for f in files)
 
-    @staticmethod
-    def _has_version(registry: Path) -> bool:
-        with duckdb.connect() as con:
-            columns = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{registry}')").fetchall()
-        return any(c[0] == "format_version" for c in columns)
+    def _study_digest(self) -> str:
+        """The definitions that may apply to this wave, hashed: a changed mapping re-reads the wave."""
+        paths = [self.study_path] if self.study_path else sorted(set(DEFAULT_STUDIES.values()))
+        return hashlib.sha256(b"".join(Path(p).read_bytes() for p in paths)).hexdigest()
 
     # -- reading ------------------------------------------------------------------------
     def read(self, force: bool = False) -> WaveResult | None:
         """Ingest the wave; None when its files are unchanged since the last good ingestion."""
-        kind, paths = wave_files(self.wave_dir)
-        files = [describe(p) for p in paths]
-        if not force and self.unchanged(files):
+        export = wave_files(self.wave_dir)
+        files = [describe(p) for p in export.paths]
+        study_digest = self._study_digest()
+        if not force and self.unchanged(files, study_digest):
             return None
         result = WaveResult(self.wave_id, files)
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -199,25 +358,27 @@ class WaveReader:
             # Unbounded, DuckDB would hold a national-panel wave (and the sort of its answers) in
             # memory, about 10 GB at 2.3 million invited; bounded, it spills.
             con.execute(f"SET memory_limit = '{self.memory_limit}'")
-            if kind == "csv":
-                dataset_name, variables = self._load_csv(con, paths, result)
+            if export.kind == "csv":
+                dataset, variables = self._load_csv(con, export, result)
             else:
-                dataset_name, variables = self._load_excel(con, paths[0], result)
-            self._apply_rules(con, variables, dataset_name, result)
-            self._write(con, files, result)
+                dataset, variables = self._load_excel(con, export.files["workbook"], result)
+            wave = self._describe(variables, dataset, result)
+            self._apply_rules(con, wave, result)
+            self._write(con, wave, files, result, study_digest)
         finally:
             con.close()
         return result
 
-    def _load_csv(self, con, paths: list[Path], result: WaveResult) -> tuple[str, dict[str, Variable]]:
-        dataset, structure, labels = (open_text_export(p, self.work_dir) for p in paths)
+    def _load_csv(self, con, export: Export, result: WaveResult) -> tuple[Path, dict[str, Variable]]:
+        dataset, structure, labels = (open_text_export(export.files[k], self.work_dir) for k in REQUIRED_CSV)
         result.encoding, result.delimiter = dataset.encoding, dataset.delimiter
         variables = parse_structure(read_records(structure.utf8_path, structure.delimiter, structure.source),
-                                    read_records(labels.utf8_path, labels.delimiter, labels.source), structure.source)
+                                    read_records(labels.utf8_path, labels.delimiter, labels.source),
+                                    structure.source, labels.source)
         self._load_dataset(con, dataset.utf8_path, dataset.delimiter, dataset.header, dataset.source)
-        return dataset.source.name, variables
+        return dataset.source, variables
 
-    def _load_excel(self, con, path: Path, result: WaveResult) -> tuple[str, dict[str, Variable]]:
+    def _load_excel(self, con, path: Path, result: WaveResult) -> tuple[Path, dict[str, Variable]]:
         book = excel.open_workbook(path, required_sheets=("Dataset", "Structure", "Labels"))
         try:
             structure = [[excel.cell_text(c) for c in row] for row in excel.rows(book, "Structure")]
@@ -229,7 +390,7 @@ class WaveReader:
             book.close()
         result.encoding, result.delimiter = "xlsx", ";"
         self._load_dataset(con, target, ";", header, path, excel_lines=True)
-        return f"{path.name}#Dataset", variables
+        return path, variables
 
     def _load_dataset(self, con, utf8_path: Path, delimiter: str, header: list[str], source: Path,
                       excel_lines: bool = False) -> None:
@@ -264,22 +425,51 @@ class WaveReader:
         if con.execute("SELECT count(*) FROM ds").fetchone()[0] == 0:
             raise SourceRefused(source, "is empty (a header row but no respondents)")
 
+    # -- the wave's shape ---------------------------------------------------------------
+    def _describe(self, variables: dict[str, Variable], dataset: Path, result: WaveResult) -> "WaveShape":
+        """Layout, respondent columns and concepts of the wave (study.md); refuses what does not fit."""
+        layout = layout_of(variables)
+        result.layout = layout
+        respondent = respondent_columns(variables, layout, dataset)
+        wave = study_for(self.study_path, layout).for_wave(self.wave_id)
+        found = check_mapping(wave, variables, dataset)
+        concepts = concept_items(wave, found, layout)
+        if layout == 2:
+            if not respondent.status_dummies:
+                result.notes.append("no statoverall in the export: every row counts as completed")
+            if not respondent.id:
+                result.notes.append("no respondentid in the export: rows are identified by their line")
+        for var in variables.values():
+            if not var.known_type:
+                result.notes.append(f"variable {var.name}: unknown type {var.question_type}/{var.sub_type}, "
+                                    "read as free text")
+            elif var.kind == "coded" and not var.codes and not var.system:
+                result.notes.append(f"variable {var.name}: no labels, read as unlabelled codes")
+        kommune = next((v.name for v in found.get("kommune", [])), None)
+        org_name = next((v.name for v in found.get("org_name", [])), None)
+        return WaveShape(variables, dataset, layout, respondent, wave, concepts, kommune, org_name)
+
     # -- rules --------------------------------------------------------------------------
-    def _apply_rules(self, con, variables: dict[str, Variable], dataset_name: str, result: WaveResult) -> None:
+    def _apply_rules(self, con, wave: "WaveShape", result: WaveResult) -> None:
+        variables = wave.variables
         columns = [r[0] for r in con.execute("DESCRIBE ds").fetchall() if r[0] != "_line"]
         missing = [v for v in variables if v not in columns]
         if missing:
-            raise SourceRefused(self.wave_dir / dataset_name.split("#")[0],
-                                f"lacks the variable {missing[0]!r} that the structure names")
+            raise SourceRefused(wave.dataset, f"lacks the variable {missing[0]!r} that the structure names")
         result.columns_dropped = [c for c in columns if c not in variables]
         con.execute("CREATE TABLE quarantine (line BIGINT, variable VARCHAR, value VARCHAR, rule VARCHAR)")
-        schema, rules = survey_schema(variables)
+        schema, rules = survey_schema(variables, wave.layout, wave.respondent, wave.kommune)
         names = list(variables)
         # A cursor of its own: the quarantine inserts below must not end this stream.
         stream = con.cursor().sql("SELECT _line, " + ", ".join(f'"{n}"' for n in names) + " FROM ds")
         for batch in stream.to_arrow_reader(BATCH_ROWS):
             self._validate_batch(con, schema, rules, pl.from_arrow(batch))
-        self._resolve(con, variables, dataset_name, result)
+        if len(wave.respondent.status_dummies) > 1:  # layout 2: exactly one status dummy is 1
+            ones = " + ".join(f"CASE WHEN \"{v}\" = '1' THEN 1 ELSE 0 END" for _c, v in wave.respondent.status_dummies)
+            con.execute(f"""INSERT INTO quarantine SELECT _line, 'statoverall', CAST({ones} AS VARCHAR),
+                            'status_not_exactly_one' FROM ds
+                            WHERE {ones} <> 1 AND _line NOT IN (SELECT line FROM quarantine)""")
+        self._resolve(con, wave, result)
 
     @staticmethod
     def _validate_batch(con, schema: pa.DataFrameSchema, rules: dict[str, list[str]], frame: pl.DataFrame) -> None:
@@ -305,18 +495,27 @@ class WaveReader:
             con.execute("INSERT INTO quarantine SELECT line, variable, value, rule FROM failure_cases")
             con.unregister("failure_cases")
 
-    def _resolve(self, con, variables: dict[str, Variable], dataset_name: str, result: WaveResult) -> None:
-        """Re-submissions (latest ``submitted`` wins), quarantine and the 5 % wave rule."""
+    def _resolve(self, con, wave: "WaveShape", result: WaveResult) -> None:
+        """Re-submissions (latest ``submitted``, or ``modified`` then closeTime, wins), quarantine and
+        the 5 % wave rule."""
+        who = wave.respondent
+        rid = f'"{who.id}"' if who.id else "CAST(NULL AS VARCHAR)"
+        if who.status:
+            status = f'TRY_CAST("{who.status}" AS INTEGER)'
+        elif who.status_dummies:
+            status = "CASE " + " ".join(f"WHEN \"{v}\" = '1' THEN {code}" for code, v in who.status_dummies) + " END"
+        else:
+            status = "4"  # an export without statoverall counts every row as completed
+        latest = ", ".join(f"{timestamp_sql(c)} DESC NULLS LAST" for c in (who.modified, who.submitted) if c)
         con.execute(f"""
             CREATE TABLE rows AS
-            SELECT _line AS line, respondentid, TRY_CAST(statoverall AS INTEGER) AS statoverall,
-                   try_strptime(started, '{TIMESTAMP_FORMAT}') AS started_local,
-                   try_strptime(submitted, '{TIMESTAMP_FORMAT}') AS submitted_local,
-                   row_number() OVER (PARTITION BY respondentid
-                       ORDER BY try_strptime(submitted, '{TIMESTAMP_FORMAT}') DESC NULLS LAST, _line DESC) > 1
-                       AND respondentid IS NOT NULL AS superseded,
+            SELECT _line AS line, {rid} AS respondentid, {status} AS statoverall,
+                   {timestamp_sql(who.started)} AS started_local,
+                   {timestamp_sql(who.submitted)} AS submitted_local,
+                   row_number() OVER (PARTITION BY {rid} ORDER BY {latest + ", " if latest else ""}_line DESC) > 1
+                       AND {rid} IS NOT NULL AS superseded,
                    _line IN (SELECT line FROM quarantine) AS quarantined,
-                   {"lower(trim(org_name))" if "org_name" in variables else "NULL"} AS org_name_folded
+                   {f'lower(trim("{wave.org_name}"))' if wave.org_name else "NULL"} AS org_name_folded
             FROM ds""")
         # A superseded row is not counted, so its faults do not count against the wave either.
         con.execute("DELETE FROM quarantine WHERE line IN (SELECT line FROM rows WHERE superseded)")
@@ -327,37 +526,51 @@ class WaveReader:
         result.rows_read, result.rows_superseded = total, superseded
         result.rows_quarantined, result.rows_answered = quarantined, answered
         if quarantined > self.threshold * max(answered, 1):
-            raise SourceRefused(self.wave_dir / dataset_name.split("#")[0],
+            rules = ", ".join(f"{v}: {r}" for v, r in con.execute(
+                "SELECT variable, rule FROM quarantine GROUP BY ALL ORDER BY count(*) DESC LIMIT 3").fetchall())
+            raise SourceRefused(wave.dataset,
                                 f"{quarantined} quarantined rows are {quarantined / max(answered, 1):.1%} of "
-                                f"{answered} answered rows, above the {self.threshold:.0%} threshold")
+                                f"{answered} answered rows, above the {self.threshold:.0%} threshold ({rules})")
         # The offending value stays in the raw quarantine only: it may be personal data typed in the
         # wrong field, and Dagster's event log is not the place for it.
         result.quarantine_preview = con.execute("""
             SELECT line, variable, rule FROM quarantine ORDER BY line, variable LIMIT 20
         """).df().to_markdown(index=False) if quarantined else ""
-        self.variables = variables
-        self.dataset_name = dataset_name
 
     # -- writing ------------------------------------------------------------------------
-    def _write(self, con, files: list[LandingFile], result: WaveResult) -> None:
-        variables = self.variables
-        wave = self.wave_id
+    def _write(self, con, wave: "WaveShape", files: list[LandingFile], result: WaveResult, study: str) -> None:
+        variables = wave.variables
+        identifying = {name for name, (concept, _item) in wave.concepts.items() if CONCEPTS[concept].identifying}
         con.execute("CREATE TABLE variables (variable VARCHAR, question VARCHAR, question_type VARCHAR, "
-                    "sub_type VARCHAR, kind VARCHAR, question_text VARCHAR, codes VARCHAR)")
-        con.executemany("INSERT INTO variables VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [(v.name, v.question, v.question_type, v.sub_type, v.kind, v.text,
-                          ",".join(sorted(v.codes, key=lambda c: (len(c), c)))) for v in variables.values()])
+                    "sub_type VARCHAR, kind VARCHAR, question_text VARCHAR, codes VARCHAR, choice_value VARCHAR, "
+                    "position INTEGER, is_system BOOLEAN, is_identifying BOOLEAN, concept VARCHAR, item INTEGER)")
+        con.executemany("INSERT INTO variables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (v.name, v.question, v.question_type, v.sub_type, v.kind, v.text,
+             ",".join(sorted(v.codes, key=lambda c: (len(c), c))), v.choice_value or None, v.position,
+             v.system or v.name in wave.respondent.columns,
+             # free text, the tool's e-mail and the study's identifying concepts stay in raw
+             v.name in identifying or v.kind == "text" or v.question == "email",
+             *wave.concepts.get(v.name, (None, None))) for v in variables.values()])
         con.execute("CREATE TABLE labels (variable VARCHAR, value VARCHAR, label VARCHAR)")
         rows = [(v.name, code, label) for v in variables.values() for code, label in v.labels]
         if rows:
             con.executemany("INSERT INTO labels VALUES (?, ?, ?)", rows)
+        con.execute("CREATE TABLE code_map (variable VARCHAR, value VARCHAR, contract_value INTEGER)")
+        code_rows = [(name, str(code), contract) for name, (concept, _item) in wave.concepts.items()
+                     for code, contract in wave.study.codes.get(concept, {}).items()]
+        if code_rows:
+            con.executemany("INSERT INTO code_map VALUES (?, ?, ?)", code_rows)
         con.execute("CREATE TABLE dropped (variable VARCHAR)")
         for column in result.columns_dropped:
             con.execute("INSERT INTO dropped VALUES (?)", [column])
+        con.execute("CREATE TABLE notes (note VARCHAR)")
+        for note in result.notes:
+            con.execute("INSERT INTO notes VALUES (?)", [note])
         answer_vars = [n for n in con.execute("DESCRIBE ds").df()["column_name"]
-                       if n not in ("_line", *RESPONDENT_VARIABLES)]
+                       if n != "_line" and n not in wave.respondent.columns]
         unpivot_list = ", ".join(f'"{n}"' for n in answer_vars)
-        wave_sql = f"'{wave}'"
+        wave_sql = f"'{self.wave_id}'"
+        file_name = wave.dataset.name + ("#Dataset" if wave.dataset.suffix.lower() == ".xlsx" else "")
         with replace_folder(self.target) as out:
             copy_to_parquet(con, f"""
                 SELECT {wave_sql} AS wave_id, r.line, TRY_CAST(r.respondentid AS BIGINT) AS respondentid,
@@ -372,18 +585,33 @@ class WaveReader:
                        CASE WHEN r.superseded THEN 'superseded' WHEN r.quarantined THEN 'quarantined'
                             ELSE 'current' END AS record_status
                 FROM rows r ORDER BY r.line""", out / "respondents.parquet")
-            copy_to_parquet(con, f"""
-                SELECT {wave_sql} AS wave_id, line, variable, value FROM (
+            answers = (f"""SELECT {wave_sql} AS wave_id, line, variable, value FROM (
                     UNPIVOT (SELECT _line AS line, {unpivot_list} FROM ds)
                     ON {unpivot_list} INTO NAME variable VALUE value)
-                ORDER BY line, variable""", out / "answers.parquet")
+                ORDER BY line, variable""" if answer_vars else
+                       f"SELECT {wave_sql} AS wave_id, CAST(NULL AS BIGINT) AS line, CAST(NULL AS VARCHAR) AS "
+                       "variable, CAST(NULL AS VARCHAR) AS value WHERE false")
+            copy_to_parquet(con, answers, out / "answers.parquet")
             copy_to_parquet(con, f"""
-                SELECT {wave_sql} AS wave_id, '{self.dataset_name}' AS file, q.line,
+                SELECT {wave_sql} AS wave_id, '{file_name}' AS file, q.line,
                        TRY_CAST(r.respondentid AS BIGINT) AS respondentid, q.variable, q.value, q.rule
                 FROM quarantine q JOIN rows r USING (line) ORDER BY q.line, q.variable""",
                 out / "quarantine.parquet")
-            copy_to_parquet(con, f"SELECT {wave_sql} AS wave_id, * FROM variables", out / "variables.parquet")
+            for table in ("variables", "labels", "code_map", "notes"):
+                copy_to_parquet(con, f"SELECT {wave_sql} AS wave_id, * FROM {table}", out / f"{table}.parquet")
             copy_to_parquet(con, f"SELECT {wave_sql} AS wave_id, variable FROM dropped", out / "dropped_columns.parquet")
-            copy_to_parquet(con, f"SELECT {wave_sql} AS wave_id, * FROM labels", out / "labels.parquet")
-            write_registry(out, files, wave_id=wave, format_version=RAW_FORMAT_VERSION)
+            write_registry(out, files, wave_id=self.wave_id, format_version=RAW_FORMAT_VERSION, study_sha256=study)
 
+
+@dataclass(frozen=True)
+class WaveShape:
+    """What the structure and the study definition say of a wave, before its rows are read."""
+
+    variables: dict[str, Variable]
+    dataset: Path
+    layout: int
+    respondent: Respondent
+    study: WaveStudy
+    concepts: dict[str, tuple[str, int | None]]  # variable -> (concept, reference item)
+    kommune: str | None
+    org_name: str | None

@@ -17,8 +17,9 @@ from pathlib import Path
 from orchestration.config import PROJECT_ROOT, Settings
 
 CODE = ("orchestration", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "dbt_project/tests",
-        "expectations", "reports/pages", "reports/sources")
-SETTINGS = ("SIW_QUARANTINE_THRESHOLD", "SIW_MAX_COMPLETED_SHRINK", "SIW_PSEUDONYM_KEY", "SIW_REPORT", "SIW_ENGINE")
+        "expectations", "reports/pages", "reports/sources", "studies")
+SETTINGS = ("SIW_QUARANTINE_THRESHOLD", "SIW_MAX_COMPLETED_SHRINK", "SIW_PSEUDONYM_KEY", "SIW_REPORT", "SIW_ENGINE",
+            "SIW_STUDY")
 
 
 def fingerprint(settings: Settings) -> str:
@@ -33,6 +34,8 @@ def fingerprint(settings: Settings) -> str:
                 digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
     for name in SETTINGS:
         digest.update(f"{name}={os.environ.get(name, '')}\n".encode())
+    if settings.study_path and settings.study_path.is_file():  # a definition kept beside the deployment
+        digest.update(b"study\0" + settings.study_path.read_bytes())
     return digest.hexdigest()
 
 

@@ -20,14 +20,15 @@ from orchestration.config import PROJECT_ROOT, Settings, get_settings
 from orchestration.duck import attach_warehouse, read_warehouse
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
 from orchestration.publish.method_tables import run_check_results, write_ingestion_issues, write_quality_checks
-from orchestration.quality.publication_gate import SuiteResult, frames, parameters, suite_tables, validate
+from orchestration.quality.publication_gate import (SuiteResult, frames, parameters, suite_tables, validate,
+                                                   wave_shapes)
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 STORAGE_VERSION = "v1.4.0"
 PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
                     "interviews", "cases", "area_metrics", "collaboration_quality", "case_partnerships",
                     "labels", "interviews_by_sector", "weights", "segment_differences", "wave_differences",
-                    "item_segment_differences")
+                    "item_segment_differences", "codebook", "question_frequencies", "metric_definitions")
 REGISTRIES = ("survey/wave=*/files.parquet", "interviews/log/files.parquet", "cases/all/files.parquet",
               "frame/current/files.parquet")
 
@@ -97,7 +98,8 @@ def waves_in_warehouse(settings: Settings) -> list[str]:
 def run_gate(settings: Settings, candidate: Path) -> list[SuiteResult]:
     """Validate the candidate with every suite against the current publication."""
     tables = frames(candidate, settings.published_path)
-    params = parameters(tables, waves_in_warehouse(settings), settings.max_completed_shrink)
+    params = parameters(tables, wave_shapes(settings.raw_dir, waves_in_warehouse(settings)),
+                        settings.max_completed_shrink)
     return validate(tables, params, settings.data_docs_dir)
 
 

@@ -18,6 +18,7 @@ import duckdb
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 QUARANTINE = "survey/wave=*/quarantine.parquet"
 DROPPED = "survey/wave=*/dropped_columns.parquet"
+NOTES = "survey/wave=*/notes.parquet"
 REFUSED_CASES = "cases/all/refused.parquet"
 REFUSALS = "refusals/*.parquet"
 
@@ -42,6 +43,9 @@ def write_ingestion_issues(con: duckdb.DuckDBPyConnection, table: str, raw_dir: 
                         FROM read_parquet({files}) GROUP BY ALL""")
     if files := _present(raw_dir, DROPPED):
         con.execute(f"""INSERT INTO {table} SELECT 'survey', wave_id, 'dropped_column', variable, 1
+                        FROM read_parquet({files}, union_by_name = true)""")
+    if files := _present(raw_dir, NOTES):  # what the ingestion names of a wave (sources.md 1b)
+        con.execute(f"""INSERT INTO {table} SELECT 'survey', wave_id, 'note', note, 1
                         FROM read_parquet({files}, union_by_name = true)""")
     refused = []
     if files := _present(raw_dir, REFUSED_CASES):

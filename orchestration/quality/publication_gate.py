@@ -9,34 +9,67 @@ previous publication) are suite parameters. Data Docs are written under ``$SIW_D
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import great_expectations as gx
 import pandas as pd
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-from orchestration.config import EXPECTATIONS_DIR
+from orchestration.config import EXPECTATIONS_DIR, SEEDS_DIR
 from orchestration.duck import read_only
 from orchestration.reference import reference
 
-SEGMENTS = 3
-HEADLINE_METRICS = 7
-# Rows per wave of each wave-grid table: segments x items of its reference list; area_metrics has
-# a row per region (the reference regions and 'Landsdækkende') and per municipality x metric.
-ROWS_PER_WAVE = {
-    "headline_metrics": lambda: SEGMENTS * HEADLINE_METRICS,
-    "innovation_types": lambda: SEGMENTS * len(reference("innovation_types")),
-    "partner_types": lambda: SEGMENTS * len(reference("partner_types")),
-    "barriers": lambda: SEGMENTS * len(reference("barriers")),
-    "enablers": lambda: SEGMENTS * len(reference("enablers")),
-    "response": lambda: SEGMENTS,
-    "collaboration_quality": lambda: SEGMENTS,
-    "area_metrics": lambda: HEADLINE_METRICS * (
-        len(reference("kommuner")) + len({row["region_navn"] for row in reference("kommuner")}) + 1),
-}
+ORG_SEGMENTS = ("forening", "kommunalt_tilbud")
+# The wave-grid tables of a reference list, with the concept whose waves they cover (study.md).
+ITEM_TABLES = {"innovation_types": ("innovation_types", "innovation_types"),
+               "partner_types": ("partner_types", "partner_types"),
+               "barriers": ("barriers", "barriers"), "enablers": ("enablers", "enablers")}
+# Every table whose value sets or row counts follow the study (suite parameters waves_<table>, ...).
+STUDY_TABLES = ("headline_metrics", *ITEM_TABLES, "response", "collaboration_quality", "area_metrics",
+                "segment_differences", "wave_differences", "item_segment_differences", "codebook",
+                "question_frequencies")
+
+
+@dataclass(frozen=True)
+class WaveShape:
+    """What a wave of the warehouse maps (from the raw layer dbt read): its concepts and closed variables."""
+
+    wave_id: str
+    concepts: frozenset[str]
+    has_closed: bool
+
+    @property
+    def segments(self) -> list[str]:
+        return ["alle", *ORG_SEGMENTS] if "org_type" in self.concepts else ["alle"]
+
+    def metrics(self) -> list[str]:
+        """The headline metrics of this wave: the definitions whose concepts it maps."""
+        return [row["metric"] for row in metric_definitions()
+                if row["concept"] in self.concepts
+                and (not row["condition_concept"] or row["condition_concept"] in self.concepts)]
+
+
+def metric_definitions() -> list[dict[str, str]]:
+    """The headline metrics' one definition (the dbt seed def_headline_metrics), in report order."""
+    with open(SEEDS_DIR / "def_headline_metrics.csv", encoding="utf-8", newline="") as handle:
+        return sorted(csv.DictReader(handle, delimiter=";"), key=lambda row: int(row["sort_order"]))
+
+
+def wave_shapes(raw_dir: Path, waves: list[str]) -> list[WaveShape]:
+    """Concepts and closed variables of each wave, from the raw layer's variables tables."""
+    shapes = []
+    with duckdb.connect() as con:
+        for wave in waves:
+            path = raw_dir / "survey" / f"wave={wave}" / "variables.parquet"
+            rows = con.execute(f"SELECT concept, kind, is_system, is_identifying FROM read_parquet('{path}')").fetchall()
+            shapes.append(WaveShape(wave, frozenset(c for c, *_ in rows if c),
+                                    any(k == "coded" and not sys_ and not ident for _c, k, sys_, ident in rows)))
+    return shapes
 
 
 @dataclass
@@ -87,13 +120,33 @@ def frames(candidate: Path, previous: Path | None) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def parameters(tables: dict[str, pd.DataFrame], waves: list[str], max_shrink: float) -> dict:
-    """The run-dependent suite parameters."""
-    values: dict = {"waves": waves, "min_completed_ratio": 1 - max_shrink}
-    for table, rows in ROWS_PER_WAVE.items():
-        values[f"expected_rows_{table}"] = len(waves) * rows()
-    values["expected_rows_segment_differences"] = len(waves) * HEADLINE_METRICS
-    values["expected_rows_wave_differences"] = max(len(waves) - 1, 0) * SEGMENTS * HEADLINE_METRICS
+def parameters(tables: dict[str, pd.DataFrame], shapes: list[WaveShape], max_shrink: float) -> dict:
+    """The run-dependent suite parameters: the waves, segments, metrics and row counts each table
+    must have, derived from what each wave's study maps (an unmapped concept publishes no rows)."""
+    waves = [w.wave_id for w in shapes]
+    areas = len(reference("kommuner")) + len({row["region_navn"] for row in reference("kommuner")}) + 1
+    values: dict = {"waves": waves, "min_completed_ratio": 1 - max_shrink,
+                    "metrics": sorted({m for w in shapes for m in w.metrics()}),
+                    "segments": sorted({s for w in shapes for s in w.segments})}
+    covered = {  # table -> (waves it covers, rows per covered wave)
+        "headline_metrics": [(w, len(w.segments) * len(w.metrics())) for w in shapes if w.metrics()],
+        "response": [(w, len(w.segments)) for w in shapes],
+        "collaboration_quality": [(w, len(w.segments)) for w in shapes if "collaboration" in w.concepts],
+        "area_metrics": [(w, areas * len(w.metrics())) for w in shapes if w.metrics()],
+        "segment_differences": [(w, len(w.metrics())) for w in shapes if w.metrics() and len(w.segments) > 1],
+        "codebook": [(w, 0) for w in shapes],
+        "question_frequencies": [(w, 0) for w in shapes if w.has_closed],
+        "item_segment_differences": [(w, 0) for w in shapes if len(w.segments) > 1
+                                     and w.concepts & {c for c, _r in ITEM_TABLES.values()}],
+    }
+    for table, (concept, listing) in ITEM_TABLES.items():
+        covered[table] = [(w, len(w.segments) * len(reference(listing))) for w in shapes if concept in w.concepts]
+    pairs = list(zip(shapes, shapes[1:]))
+    covered["wave_differences"] = [(b, len(set(a.segments) & set(b.segments)) * len(set(a.metrics()) & set(b.metrics())))
+                                   for a, b in pairs]
+    for table, rows in covered.items():
+        values[f"waves_{table}"] = [w.wave_id for w, _n in rows]
+        values[f"expected_rows_{table}"] = sum(n for _w, n in rows)
     return values
 
 

@@ -13,10 +13,9 @@ with areas as (
 ),
 
 grid as (
-    select w.wave_id, a.area_level, a.region_navn, a.kommune_kode, a.kommune_navn, m.metric
-    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
+    select m.wave_id, a.area_level, a.region_navn, a.kommune_kode, a.kommune_navn, m.metric
+    from {{ ref('int_survey__wave_metrics') }} as m
     cross join areas as a
-    cross join (select distinct metric from {{ ref('int_survey__headline_flags') }}) as m
 ),
 
 flags as (

@@ -1,4 +1,4 @@
--- How collaboration across organisations worked (q8, 1-5; 'ved ikke' left out of the base)
+-- How collaboration across organisations worked (concept collaboration, 1-5; 'ved ikke' left out of the base)
 -- per wave x segment: mean score and share 4-5, suppression n < 5.
 with scores as (
     select
@@ -8,7 +8,7 @@ with scores as (
     from {{ ref('int_survey__rows') }} as r
     {{ in_segments('r') }}
     left join {{ ref('int_survey__clean_answers') }} as a
-        on r.wave_id = a.wave_id and r.line = a.line and a.variable = 'q8'
+        on r.wave_id = a.wave_id and r.line = a.line and a.concept = 'collaboration'
     where r.is_completed
 ),
 
@@ -25,8 +25,9 @@ counted as (
 
 filled as (
     select w.wave_id, s.segment, coalesce(c.n_base, 0) as n_base, c.score_sum, c.n_high
-    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
-    cross join ({{ segments() }}) as s
+    from {{ ref('int_survey__wave_segments') }} as s
+    inner join (select distinct wave_id from {{ ref('stg_survey__variables') }} where concept = 'collaboration') as w
+        on s.wave_id = w.wave_id
     left join counted as c
         on w.wave_id = c.wave_id and s.segment = c.segment
 )

@@ -1,16 +1,11 @@
 -- Headline metrics per wave x segment x metric (metrics.md), Wilson intervals, suppression n < 5,
 -- and the estimates weighted to the population frame with Kish's effective n.
-with metrics as (
-    select 'markant_innovation' as metric union all select 'innovation' union all select 'skuffeide'
-    union all select 'forventer_varighed' union all select 'flere_eksterne_aktoerer'
-    union all select 'kan_laere_af' union all select 'nye_partnere'
-),
-
-grid as (
-    select w.wave_id, s.segment, m.metric
-    from (select distinct wave_id from {{ ref('int_survey__rows') }}) as w
-    cross join ({{ segments() }}) as s
-    cross join metrics as m
+with grid as (
+    -- the metrics each wave's study maps (an unmapped concept's metrics are not published)
+    select m.wave_id, s.segment, m.metric
+    from {{ ref('int_survey__wave_metrics') }} as m
+    inner join {{ ref('int_survey__wave_segments') }} as s
+        on m.wave_id = s.wave_id
 ),
 
 counted as (

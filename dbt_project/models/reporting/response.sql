@@ -24,7 +24,7 @@ counted as (
 ),
 
 waves as (
-    select distinct wave_id from rows
+    select wave_id, segment from {{ ref('int_survey__wave_segments') }}
 )
 
 select
@@ -36,8 +36,9 @@ select
     case when coalesce(c.n_invited, 0) > 0 then cast(c.n_completed as double) / c.n_invited end as response_rate,
     cast(coalesce(c.n_quarantined, 0) as integer) as n_quarantined,
     case when s.segment = 'alle' then cast(coalesce(p.n_superseded, 0) as integer) end as n_superseded
-from waves as w
-cross join ({{ segments() }}) as s
+from waves as s
+inner join (select distinct wave_id from rows) as w
+    on s.wave_id = w.wave_id
 left join counted as c
     on w.wave_id = c.wave_id and s.segment = c.segment
 left join superseded as p

@@ -9,7 +9,9 @@ select
     a.line,
     r.segment,
     a.variable,
-    a.question,
+    a.concept,
+    a.item,
+    a.export_code,
     a.value_code
 from {{ ref('int_survey__rows') }} as r
 inner join {{ ref('stg_survey__answers') }} as a

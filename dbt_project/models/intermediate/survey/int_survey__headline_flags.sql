@@ -1,18 +1,29 @@
--- Per base respondent and segment: in the base of each headline metric, and yes or not.
+-- Per base respondent and segment: in the base of each headline metric of its wave, and yes or
+-- not, by the metric's one definition (seed def_headline_metrics via int_survey__wave_metrics).
 -- Grain: wave_id x line x segment x metric.
-with wide as (
+with metrics as (
+    select * from {{ ref('int_survey__wave_metrics') }}
+),
+
+answers as (
+    -- per row and metric: the concept's answer (single questions), items answered, any item yes
     select
-        wave_id,
-        line,
-        max(case when variable = 'q2' then value_code end) as q2,
-        max(case when variable = 'q4' then value_code end) as q4,
-        max(case when variable = 'q5' then value_code end) as q5,
-        max(case when variable = 'q6' then value_code end) as q6,
-        max(case when variable = 'q12' then value_code end) as q12,
-        sum(case when question = 'q7' then 1 else 0 end) as q7_answered,
-        max(case when question = 'q7' and value_code = 1 then 1 else 0 end) as q7_any
-    from {{ ref('int_survey__base_answers') }}
-    group by wave_id, line
+        m.wave_id, a.line, m.metric,
+        max(case when a.item is null then a.value_code end) as answer,
+        count(*) as n_answered,
+        max(case when m.yes_codes like concat('% ', cast(a.value_code as string), ' %') then 1 else 0 end) as any_yes
+    from metrics as m
+    inner join {{ ref('int_survey__base_answers') }} as a
+        on m.wave_id = a.wave_id and m.concept = a.concept
+    group by m.wave_id, a.line, m.metric
+),
+
+conditions as (
+    select m.wave_id, a.line, m.metric, max(a.value_code) as answer
+    from metrics as m
+    inner join {{ ref('int_survey__base_answers') }} as a
+        on m.wave_id = a.wave_id and m.condition_concept = a.concept
+    group by m.wave_id, a.line, m.metric
 ),
 
 base_rows as (
@@ -20,42 +31,26 @@ base_rows as (
     from {{ ref('int_survey__rows') }} as r
     {{ in_segments('r') }}
     where r.is_completed
-),
-
-q7_items as (
-    select wave_id, count(*) as n_items
-    from {{ ref('stg_survey__variables') }}
-    where question = 'q7'
-    group by wave_id
-),
-
-answers as (
-    select
-        b.wave_id, b.line, b.segment,
-        w.q2, w.q4, w.q5, w.q6, w.q12,
-        coalesce(w.q7_answered, 0) as q7_answered,
-        coalesce(w.q7_any, 0) as q7_any,
-        i.n_items as q7_items
-    from base_rows as b
-    left join wide as w
-        on b.wave_id = w.wave_id and b.line = w.line
-    left join q7_items as i
-        on b.wave_id = i.wave_id
 )
 
-select wave_id, line, segment, 'markant_innovation' as metric,
-       q2 is not null as in_base, coalesce(q2 = 1, false) as is_yes from answers
-union all
-select wave_id, line, segment, 'innovation', q2 is not null, coalesce(q2 in (1, 2), false) from answers
-union all
-select wave_id, line, segment, 'skuffeide', q4 is not null, coalesce(q4 = 1, false) from answers
-union all
-select wave_id, line, segment, 'forventer_varighed', coalesce(q5 between 1 and 5, false),
-       coalesce(q5 in (4, 5), false) from answers
-union all
-select wave_id, line, segment, 'flere_eksterne_aktoerer', q6 is not null, coalesce(q6 = 1, false) from answers
-union all
-select wave_id, line, segment, 'kan_laere_af', q12 is not null and coalesce(q6 = 1, false),
-       coalesce(q12 = 1, false) from answers
-union all
-select wave_id, line, segment, 'nye_partnere', q7_items > 0 and q7_answered = q7_items, q7_any = 1 from answers
+select
+    b.wave_id,
+    b.line,
+    b.segment,
+    m.metric,
+    case when m.rule = 'any_item' then coalesce(x.n_answered, 0) = m.n_variables
+         else x.answer is not null
+              and (trim(m.base_codes) = '' or m.base_codes like concat('% ', cast(x.answer as string), ' %'))
+              and (m.condition_concept is null
+                   or coalesce(m.condition_codes like concat('% ', cast(c.answer as string), ' %'), false))
+    end as in_base,
+    case when m.rule = 'any_item' then coalesce(x.any_yes, 0) = 1
+         else coalesce(m.yes_codes like concat('% ', cast(x.answer as string), ' %'), false)
+    end as is_yes
+from base_rows as b
+inner join metrics as m
+    on b.wave_id = m.wave_id
+left join answers as x
+    on b.wave_id = x.wave_id and b.line = x.line and m.metric = x.metric
+left join conditions as c
+    on b.wave_id = c.wave_id and b.line = c.line and m.metric = c.metric

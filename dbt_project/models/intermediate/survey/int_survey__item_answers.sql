@@ -1,13 +1,13 @@
--- Multi-item answers (q1, q3, q7, q9, q10, q11) of answered, current rows, keyed by respondent.
+-- Item answers (the item concepts: target groups, innovation types, partner types, barriers, enablers) of answered, current rows, keyed by respondent.
 -- A view, not a table: the marts read one question each, and copying every item answer with its
 -- 64-character respondent key was the costliest step of a large refresh.
--- Grain: wave_id x line x question x item (one respondent_key per line).
+-- Grain: wave_id x line x concept x item (one respondent_key per line).
 {{ config(materialized='view') }}
 select
     r.wave_id,
     a.line,
     r.respondent_key,
-    a.question,
+    a.concept,
     a.item,
     a.value_code
 from {{ ref('int_survey__clean_answers') }} as a

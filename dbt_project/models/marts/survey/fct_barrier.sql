@@ -1,11 +1,11 @@
--- Grain: respondent x wave x barrier: how much it hindered (q9_k; 9 = ved ikke) and whether it eased (q10_k).
+-- Grain: respondent x wave x barrier: how much it hindered (concept barriers; 9 = ved ikke) and whether it eased (barriers_eased).
 with scores as (
     select
         wave_id, respondent_key, item,
-        max(case when question = 'q9' then value_code end) as hinder_answer,
-        max(case when question = 'q10' then value_code end) as eased_answer
+        max(case when concept = 'barriers' then value_code end) as hinder_answer,
+        max(case when concept = 'barriers_eased' then value_code end) as eased_answer
     from {{ ref('int_survey__item_answers') }}
-    where question in ('q9', 'q10')
+    where concept in ('barriers', 'barriers_eased')
     group by wave_id, respondent_key, item
 )
 

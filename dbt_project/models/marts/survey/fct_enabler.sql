@@ -1,4 +1,4 @@
--- Grain: respondent x wave x enabler: how much it made the change possible (q11_k; 9 = ved ikke).
+-- Grain: respondent x wave x enabler: how much it made the change possible (concept enablers; 9 = ved ikke).
 select
     a.wave_id,
     a.respondent_key,
@@ -9,4 +9,4 @@ select
 from {{ ref('int_survey__item_answers') }} as a
 inner join {{ ref('dim_enabler') }} as e
     on a.item = e.item
-where a.question = 'q11'
+where a.concept = 'enablers'

@@ -1,2 +1,2 @@
--- Grain: respondent x wave x innovation type (q3_k answered): was the kind of initiative taken.
-{{ item_selection_fact('q3', 'dim_innovation_type', 'innovation_type_key') }}
+-- Grain: respondent x wave x innovation type (innovation_types answered): was the kind of initiative taken.
+{{ item_selection_fact('innovation_types', 'dim_innovation_type', 'innovation_type_key') }}

@@ -1,5 +1,5 @@
 -- Two grains told apart by partnership_source:
---   'survey': respondent x wave x partner type (q7_k answered), is_new_partner;
+--   'survey': respondent x wave x partner type (partner_types answered), is_new_partner;
 --   'case':   case x partner organisation, with the case's lead organisation.
 select
     'survey' as partnership_source,
@@ -13,7 +13,7 @@ select
 from {{ ref('int_survey__item_answers') }} as a
 inner join {{ ref('dim_partner_type') }} as p
     on a.item = p.item
-where a.question = 'q7'
+where a.concept = 'partner_types'
 union all
 select
     'case',

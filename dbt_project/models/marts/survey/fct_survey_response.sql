@@ -12,17 +12,17 @@ select
     r.is_quarantined,
     {{ date_key('r.started_at') }} as started_date_key,
     {{ date_key('r.submitted_at') }} as submitted_date_key,
-    p.q2 as innovation_answer,
-    p.q4 as drawer_idea_answer,
-    p.q5 as durability_answer,
-    p.q6 as external_actors_answer,
-    p.q8 as collaboration_answer,
-    p.q12 as others_can_learn_answer,
-    coalesce(p.q2 = 1, false) as has_marked_innovation,
-    coalesce(p.q2 in (1, 2), false) as has_innovation,
-    coalesce(p.q4 = 1, false) as has_drawer_idea,
-    coalesce(p.q6 = 1, false) as has_more_external_actors,
-    coalesce(p.q12 = 1, false) as says_others_can_learn
+    p.innovation as innovation_answer,
+    p.drawer_ideas as drawer_idea_answer,
+    p.durability as durability_answer,
+    p.more_partners as external_actors_answer,
+    p.collaboration as collaboration_answer,
+    p.others_can_learn as others_can_learn_answer,
+    coalesce(p.innovation = 1, false) as has_marked_innovation,
+    coalesce(p.innovation in (1, 2), false) as has_innovation,
+    coalesce(p.drawer_ideas = 1, false) as has_drawer_idea,
+    coalesce(p.more_partners = 1, false) as has_more_external_actors,
+    coalesce(p.others_can_learn = 1, false) as says_others_can_learn
 from {{ ref('int_survey__rows') }} as r
 left join {{ ref('int_survey__respondent_profile') }} as p
     on r.wave_id = p.wave_id and r.line = p.line

@@ -1,8 +1,16 @@
--- The variables each wave's structure describes; item numbers parsed from <question>_<item>.
+-- The variables each wave's structure describes, with the study concept and reference item the
+-- ingestion found for them (study.md), and whether they are the tool's or identifying.
 select
     wave_id,
     variable,
     question,
+    question_type,
+    sub_type,
+    question_text,
     kind,
-    case when variable <> question then try_cast(substr(variable, length(question) + 2) as integer) end as item
+    cast(position as integer) as position,
+    is_system,
+    is_identifying,
+    concept,
+    cast(item as integer) as item
 from {{ source('raw_survey', 'variables') }}
