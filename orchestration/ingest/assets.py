@@ -180,10 +180,8 @@ def raw_interviews(context: dg.AssetExecutionContext):
     for warning in warnings:
         context.log.warning(warning)
     check = "pandera_interview_contract"
-    try:
-        if not files:
-            raise SourceRefused(settings.landing_dir / "interviews" / "interview_log.xlsx", "is missing")
-        result = read_interview_log(files[0], settings.raw_dir, settings.pseudonym_key)
+    try:  # the log is optional: without one the interview tables are empty (and the method page says so)
+        result = read_interview_log(files[0] if files else None, settings.raw_dir, settings.pseudonym_key)
     except SourceRefused as refusal:
         record_refusal(settings.raw_dir, "interviews", "interviews", refusal)
         context.log.error(str(refusal))
@@ -192,7 +190,7 @@ def raw_interviews(context: dg.AssetExecutionContext):
     clear_refusal(settings.raw_dir, "interviews")
     yield from materialized(
         "interviews",
-        {**_files_metadata(result.files), "rows_read": result.rows_read,
+        {**_files_metadata(result.files), "delivered": bool(result.files), "rows_read": result.rows_read,
          "without_consent": result.without_consent, "labels_not_matched": len(result.quarantine)},
         [dg.AssetCheckResult(check_name=check, passed=True, metadata={"labels_not_matched": len(result.quarantine)})])
 
@@ -214,9 +212,12 @@ def raw_cases(context: dg.AssetExecutionContext):
         context.log.warning(warning)
     result = read_cases(files, settings.raw_dir)
     refused_md = "\n".join(f"- `{r['file']}`: {r['reason']}" for r in result.refused) or "none"
+    for note in result.notes:
+        context.log.warning(f"{note['file']}: {note['note']}")
     yield from materialized(
         "cases",
         {"cases_accepted": len(result.accepted), "cases_refused": len(result.refused),
+         "notes": dg.MetadataValue.md("\n".join(f"- `{n['file']}`: {n['note']}" for n in result.notes) or "none"),
          "refused": dg.MetadataValue.md(refused_md)},
         [dg.AssetCheckResult(check_name="every_case_accepted", passed=not result.refused,
                              severity=dg.AssetCheckSeverity.WARN, metadata={"refused": dg.MetadataValue.md(refused_md)})])

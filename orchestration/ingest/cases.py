@@ -3,7 +3,7 @@
 Each file is parsed alone (JSON and its shape), then every case is validated by a pandera schema
 (required fields, reference keys; lazily, so each file's failure is named); a bad
 file is refused and reported while the other cases go on, and two files with the same
-``case_id`` are both refused. The contact person is never stored; the summary (free text)
+``case_id`` are both refused; a partner named twice is counted once and noted. The contact person is never stored; the summary (free text)
 stays in the raw layer.
 """
 
@@ -19,7 +19,7 @@ import pandera.pandas as pa
 
 from orchestration.ingest.landing import LandingFile, describe
 from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
-from orchestration.reference import keys, kommune_codes
+from orchestration.reference import fold_label, keys, kommune_codes
 
 STATUSES = ("videreført", "afsluttet", "sat_på_pause")
 LISTS = {"target_groups": "target_groups", "innovation_types": "innovation_types",
@@ -32,6 +32,21 @@ class CaseResult:
     files: list[LandingFile]
     accepted: list[dict] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # settled at ingestion: (file, case_id, note)
+
+
+def distinct_partners(case: dict) -> tuple[list[dict], list[str]]:
+    """A case's partners with each (name, type) counted once (hand-written files repeat one), and
+    the repeats found. Names are compared case- and space-folded."""
+    seen, partners, repeats = set(), [], []
+    for partner in case.get("partners", []):
+        identity = (fold_label(partner["name"]), partner["type"])
+        if identity in seen:
+            repeats.append(partner["name"])
+        else:
+            seen.add(identity)
+            partners.append(partner)
+    return partners, repeats
 
 
 def case_schema() -> pa.DataFrameSchema:
@@ -136,7 +151,11 @@ def read_cases(paths: list[Path], raw_dir: Path) -> CaseResult:
             result.refused.append({"file": str(path), "case_id": case["case_id"],
                                    "reason": f"case_id {case['case_id']!r} is used by more than one file"})
         else:
-            result.accepted.append(case)
+            partners, repeats = distinct_partners(case)
+            if repeats:
+                result.notes.append({"file": str(path), "case_id": case["case_id"],
+                                     "note": f"names the partner {repeats[0]!r} more than once; counted once"})
+            result.accepted.append({**case, "partners": partners})
     _write(raw_dir, result)
     return result
 
@@ -155,10 +174,11 @@ def _write(raw_dir: Path, result: CaseResult) -> None:
                           for c in result.accepted for name in LISTS for key in c.get(name, [])],
                          columns=["case_id", "list", "key"])
     refused = pd.DataFrame(result.refused, columns=["file", "case_id", "reason"])
+    notes = pd.DataFrame(result.notes, columns=["file", "case_id", "note"])
     con = duckdb.connect()
     try:
         for name, frame in {"cases_df": cases, "partners_df": partners, "items_df": items,
-                            "refused_df": refused}.items():
+                            "refused_df": refused, "notes_df": notes}.items():
             con.register(name, frame)
         with replace_folder(raw_dir / "cases" / "all") as out:
             copy_to_parquet(con, """SELECT case_id::VARCHAR AS case_id, title::VARCHAR AS title,
@@ -173,6 +193,8 @@ def _write(raw_dir: Path, result: CaseResult) -> None:
                                        key::VARCHAR AS key FROM items_df""", out / "case_items.parquet")
             copy_to_parquet(con, """SELECT file::VARCHAR AS file, case_id::VARCHAR AS case_id,
                                        reason::VARCHAR AS reason FROM refused_df""", out / "refused.parquet")
+            copy_to_parquet(con, """SELECT file::VARCHAR AS file, case_id::VARCHAR AS case_id,
+                                       note::VARCHAR AS note FROM notes_df""", out / "notes.parquet")
             write_registry(out, result.files)
     finally:
         con.close()

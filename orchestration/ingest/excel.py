@@ -51,7 +51,12 @@ def open_workbook(path: Path, required_sheets: tuple[str, ...]):
 def rows(book, sheet: str) -> Iterator[tuple]:
     """The rows of a sheet as tuples of cell values, streamed."""
     try:
-        yield from book[sheet].iter_rows(values_only=True)
+        worksheet = book[sheet]
+        # Read-only mode trusts the sheet's stored dimension; the tool's workbooks store "A1", which
+        # would cut every row to its first cell, so the rows are read to their real end.
+        if hasattr(worksheet, "reset_dimensions"):
+            worksheet.reset_dimensions()
+        yield from worksheet.iter_rows(values_only=True)
     except Exception as error:
         raise SourceRefused(getattr(book, "path", "workbook"), f"sheet {sheet!r} cannot be read ({error})") from None
 

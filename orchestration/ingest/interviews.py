@@ -47,8 +47,20 @@ class InterviewResult:
     quarantine: list[dict] = field(default_factory=list)
 
 
-def read_interview_log(path: Path, raw_dir: Path, key: bytes) -> InterviewResult:
-    """Read the log into ``raw/interviews/log/``; refuse it whole when it breaks the contract."""
+RAW_COLUMNS = ("interview_id", "line", "consent", "interview_date", "expert_key", "sector", "role", "duration_min",
+               "status")
+
+
+def read_interview_log(path: Path | None, raw_dir: Path, key: bytes) -> InterviewResult:
+    """Read the log into ``raw/interviews/log/``; refuse it whole when it breaks the contract.
+
+    The log is optional (sources.md): without one (``path`` None) the tables are written empty.
+    """
+    if path is None:
+        result = InterviewResult([])
+        _write(raw_dir, pd.DataFrame(columns=list(RAW_COLUMNS)), pd.DataFrame(columns=["interview_id", "theme"]),
+               result)
+        return result
     result = InterviewResult([describe(path)])
     book = excel.open_workbook(path, required_sheets=(SHEET,))
     try:
@@ -100,7 +112,7 @@ def read_interview_log(path: Path, raw_dir: Path, key: bytes) -> InterviewResult
             "duration_min": int(duration) if duration.isdigit() else None,
             "status": excel.cell_text(cell["Status"]) or None,
         })
-    frame = pd.DataFrame(interviews, columns=list(interviews[0]) if interviews else list(INTERVIEW_SCHEMA.columns))
+    frame = pd.DataFrame(interviews, columns=list(RAW_COLUMNS))
     frame["duration_min"] = frame["duration_min"].astype("Int64") if len(frame) else frame.get("duration_min")
     try:
         INTERVIEW_SCHEMA.validate(frame, lazy=True)

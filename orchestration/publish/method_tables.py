@@ -20,7 +20,12 @@ QUARANTINE = "survey/wave=*/quarantine.parquet"
 DROPPED = "survey/wave=*/dropped_columns.parquet"
 NOTES = "survey/wave=*/notes.parquet"
 REFUSED_CASES = "cases/all/refused.parquet"
+CASE_NOTES = "cases/all/notes.parquet"
 REFUSALS = "refusals/*.parquet"
+# The optional sources (sources.md): an empty file registry means the landing zone had none.
+OPTIONAL_SOURCES = {"interviews": ("interviews/log/files.parquet", "interviews/interview_log.xlsx"),
+                    "cases": ("cases/all/files.parquet", "cases/*.json"),
+                    "frame": ("frame/current/files.parquet", "frame/population_frame.csv")}
 
 
 def masked(reason: str) -> str:
@@ -35,7 +40,8 @@ def _present(raw_dir: Path, pattern: str) -> str | None:
 
 
 def write_ingestion_issues(con: duckdb.DuckDBPyConnection, table: str, raw_dir: Path) -> None:
-    """Create ``table``: per source, wave, kind and rule the number of rows, columns or files set aside."""
+    """Create ``table``: per source, wave, kind and rule the number of rows, columns or files set aside,
+    the notes of the ingestion report, and the optional sources not delivered."""
     con.execute(f"CREATE TABLE {table} (source VARCHAR, wave_id VARCHAR, kind VARCHAR, rule VARCHAR, n BIGINT)")
     if files := _present(raw_dir, QUARANTINE):
         con.execute(f"""INSERT INTO {table} SELECT 'survey', wave_id, 'quarantined_row',
@@ -47,10 +53,18 @@ def write_ingestion_issues(con: duckdb.DuckDBPyConnection, table: str, raw_dir: 
     if files := _present(raw_dir, NOTES):  # what the ingestion names of a wave (sources.md 1b)
         con.execute(f"""INSERT INTO {table} SELECT 'survey', wave_id, 'note', note, 1
                         FROM read_parquet({files}, union_by_name = true)""")
+    for source, (registry, expected) in OPTIONAL_SOURCES.items():
+        if (raw_dir / registry).exists() and not con.execute(
+                f"SELECT count(*) FROM read_parquet('{raw_dir / registry}')").fetchone()[0]:
+            con.execute(f"INSERT INTO {table} VALUES (?, NULL, 'not_delivered', ?, 1)",
+                        [source, f"no {expected} in the landing zone"])
     refused = []
     if files := _present(raw_dir, REFUSED_CASES):
-        refused += [("cases", None, "refused_case", reason)
-                    for (reason,) in con.execute(f"SELECT reason FROM read_parquet({files})").fetchall()]
+        refused += [("cases", None, "refused_case", f"{Path(path).name} {reason}")
+                    for path, reason in con.execute(f"SELECT file, reason FROM read_parquet({files})").fetchall()]
+    if files := _present(raw_dir, CASE_NOTES):
+        refused += [("cases", None, "note", f"{Path(path).name} {note}")
+                    for path, note in con.execute(f"SELECT file, note FROM read_parquet({files})").fetchall()]
     if files := _present(raw_dir, REFUSALS):
         refused += [(source, None, "refused_file", f"{Path(path).name} {reason}") for source, path, reason in
                     con.execute(f"SELECT source, file, reason FROM read_parquet({files})").fetchall()]
