@@ -119,18 +119,18 @@ class Study:
 
 
 def _line_of(root: yaml.Node, *keys: str) -> int | None:
-    """The 1-based line of the value under ``keys`` in the YAML node tree (for error messages)."""
-    node = root
+    """The 1-based line of the key path ``keys`` in the YAML node tree (for error messages)."""
+    node, line = root, root.start_mark.line + 1
     for key in keys:
         if not isinstance(node, yaml.MappingNode):
-            return node.start_mark.line + 1
+            return line
         for k, v in node.value:
             if str(k.value) == str(key):
-                node = v
+                node, line = v, k.start_mark.line + 1
                 break
         else:
-            return node.start_mark.line + 1
-    return node.start_mark.line + 1
+            return line
+    return line
 
 
 def _int_map(path: Path, root, value, *keys: str) -> dict[int, int]:

@@ -502,8 +502,10 @@ class WaveReader:
         rid = f'"{who.id}"' if who.id else "CAST(NULL AS VARCHAR)"
         if who.status:
             status = f'TRY_CAST("{who.status}" AS INTEGER)'
-        elif who.status_dummies:
-            status = "CASE " + " ".join(f"WHEN \"{v}\" = '1' THEN {code}" for code, v in who.status_dummies) + " END"
+        elif who.status_dummies:  # the dummy that is 1; none when not exactly one is (a row fault)
+            ones = " + ".join(f"CASE WHEN \"{v}\" = '1' THEN 1 ELSE 0 END" for _c, v in who.status_dummies)
+            status = (f"CASE WHEN {ones} = 1 THEN CASE "
+                      + " ".join(f"WHEN \"{v}\" = '1' THEN {code}" for code, v in who.status_dummies) + " END END")
         else:
             status = "4"  # an export without statoverall counts every row as completed
         latest = ", ".join(f"{timestamp_sql(c)} DESC NULLS LAST" for c in (who.modified, who.submitted) if c)
