@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -114,3 +115,43 @@ def test_cli_refuses_a_filled_folder(tmp_path):
     with pytest.raises(SystemExit):
         main(["--out", str(tmp_path), "--invited", "10"])
     assert (tmp_path / "x").read_text() == "keep me"
+
+
+def read_utf16_tab(path):
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-16"), newline=""), delimiter="\t"))
+
+
+def test_layout_2_is_written_as_surveyxact_writes_it(sample_tree_layout2):
+    first, later = sample_tree_layout2 / "survey/wave=2020-06", sample_tree_layout2 / "survey/wave=2021-03"
+    # the international CSV export: UTF-16 LE with BOM, tab, named like the tool's REST export
+    assert sorted(p.name for p in first.iterdir()) == ["dataset.csv", "labels_da.csv", "structure_da.csv"]
+    assert (first / "dataset.csv").read_bytes()[:2] == b"\xff\xfe"
+    rows = read_utf16_tab(first / "dataset.csv")
+    header = rows[0]
+    assert all(len(name) <= 8 for name in header)  # the tool's short names
+    assert header[:6] == ["responde", "stato_1", "stato_2", "stato_3", "stato_4", "stato_5"]
+    assert "statoverall" not in header and "org_name" not in header and "s_8" in header
+    col = {name: i for i, name in enumerate(header)}
+    assert all(sum(int(r[col[f"stato_{c}"]]) for c in range(1, 6)) == 1 for r in rows[1:])
+    assert any(r[col["closetim"]][:4] == "2020" and r[col["closetim"]][4] == "-" for r in rows[1:])  # ISO
+    assert any(r[col["s_10"]] == "99" for r in rows[1:])  # this questionnaire's "Ved ikke"
+    structure = read_utf16_tab(first / "structure_da.csv")
+    assert structure[0][:7] == ["questionName", "variableName", "questionType", "subType", "questionText",
+                                "choiceValue", "choiceText"] and structure[0][7] == ""
+    by_var = {r[1]: r for r in structure[1:]}
+    assert by_var["s_8"][2:4] == ["Closed", "Single"] and by_var["s_8"][5] == ""  # codes only in the labels
+    assert by_var["responde"][:4] == ["respondentid", "responde", "Open", "Double"]
+    # one option list whose choiceValues are not in position order
+    assert [by_var[f"s_13_{k}"][5] for k in (1, 2, 3)] == ["2", "3", "4"]
+    labels = (first / "labels_da.csv").read_bytes().decode("utf-16")
+    assert '"s_8"\t1\t' in labels  # quoted, as the tool writes them
+    # the later wave: the Excel export under the tool's file name, with its five sheets in order
+    (book_path,) = later.iterdir()
+    assert book_path.name.startswith("dataset_1488637_") and book_path.suffix == ".xlsx"
+    book = openpyxl.load_workbook(book_path, read_only=True)
+    assert book.sheetnames == ["Labels", "Variables", "Dataset", "Complete", "Structure"]
+    head, first_row = list(book["Dataset"].iter_rows(values_only=True, max_row=2))
+    assert isinstance(first_row[head.index("created")], dt.datetime)  # timestamps as date cells
+    complete = list(book["Complete"].iter_rows(values_only=True, max_row=2))[1]
+    assert any(isinstance(v, str) and v in ("Frivillig social forening eller organisation", "Kommunalt socialt tilbud")
+               for v in complete)  # label texts instead of codes

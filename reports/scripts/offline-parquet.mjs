@@ -13,6 +13,18 @@ const MARK = '/* siw-offline-parquet */';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', 'node_modules', '@evidence-dev', 'universal-sql');
 
+// A published table may rightly be empty (no cases, a generic survey). Evidence then writes its
+// schema but no parquet file (and parquet-wasm cannot read a file without rows), yet lists it, so
+// pages would fail on the missing file: the loaders create such a table empty, with its columns.
+const EMPTY_TABLE = `const _duckTypes = { number: 'DOUBLE', boolean: 'BOOLEAN', date: 'TIMESTAMP', string: 'VARCHAR' };
+function _schemaPath(parquetPath) {
+	return parquetPath.replace(/\\.parquet$/, '.schema.json');
+}
+function _emptyTableSql(source, table, columns) {
+	const list = columns.map((c) => \`"\${c.name.replaceAll('"', '""')}" \${_duckTypes[c.evidenceType] ?? 'VARCHAR'}\`);
+	return \`CREATE TABLE "\${source}"."\${table}" (\${list.join(', ')});\`;
+}`;
+
 const patches = {
 	'src/build-parquet.js': [
 		[
@@ -54,9 +66,10 @@ async function mergeParquetOffline(files, output) {
 		[
 			"export { tableFromIPC } from 'apache-arrow';",
 			`export { tableFromIPC } from 'apache-arrow';
-import { readFileSync as ${'_'}readFileSync } from 'fs';
+import { readFileSync as ${'_'}readFileSync, existsSync as ${'_'}existsSync } from 'fs';
 import { readParquet as ${'_'}readParquet } from 'parquet-wasm/node/arrow1.js';
-${MARK}`
+${MARK}
+${EMPTY_TABLE}`
 		],
 		[
 			`			db.registerFileURL(
@@ -69,11 +82,17 @@ ${MARK}`
 				\`CREATE OR REPLACE VIEW "\${source}"."\${table}" AS (SELECT * FROM read_parquet('\${file_name}'));\`
 			);`,
 			`			void file_name;
-			// Arrow IPC straight from parquet-wasm: insertArrowTable would re-encode with DuckDB-Wasm's own
-			// apache-arrow copy, which silently inserts nothing for tables of another copy.
-			const ipc = _readParquet(_readFileSync(url.split(pathDelimiterRegex).join(path.sep))).intoIPCStream();
+			const local = url.split(pathDelimiterRegex).join(path.sep);
 			connection.query(\`DROP VIEW IF EXISTS "\${source}"."\${table}";\`);
 			connection.query(\`DROP TABLE IF EXISTS "\${source}"."\${table}";\`);
+			if (!_existsSync(local)) {
+				// a table without rows: Evidence lists it and writes only its schema
+				connection.query(_emptyTableSql(source, table, JSON.parse(_readFileSync(_schemaPath(local), 'utf8'))));
+				continue;
+			}
+			// Arrow IPC straight from parquet-wasm: insertArrowTable would re-encode with DuckDB-Wasm's own
+			// apache-arrow copy, which silently inserts nothing for tables of another copy.
+			const ipc = _readParquet(_readFileSync(local)).intoIPCStream();
 			connection.insertArrowFromIPCStream(ipc, { schema: source, name: table, create: true });`
 		]
 	],
@@ -84,6 +103,7 @@ ${MARK}`
 import initParquetWasm, { readParquet as _readParquet } from 'parquet-wasm/esm/arrow1.js';
 import parquetWasmUrl from 'parquet-wasm/esm/arrow1_bg.wasm?url';
 ${MARK}
+${EMPTY_TABLE}
 let parquetReady;`
 		],
 		[
@@ -93,12 +113,19 @@ let parquetReady;`
 				);`,
 			`				parquetReady ??= initParquetWasm(parquetWasmUrl);
 				await parquetReady;
+				await connection.query(\`DROP VIEW IF EXISTS "\${source}"."\${table}";\`);
+				await connection.query(\`DROP TABLE IF EXISTS "\${source}"."\${table}";\`);
 				const response = await fetch(addBasePath(path));
+				if (response.status === 404) {
+					// a table without rows: Evidence lists it and writes only its schema
+					const schema = await fetch(addBasePath(_schemaPath(path)));
+					if (!schema.ok) throw new Error(\`\${path}: HTTP 404 and no schema\`);
+					await connection.query(_emptyTableSql(source, table, await schema.json()));
+					continue;
+				}
 				if (!response.ok) throw new Error(\`\${path}: HTTP \${response.status}\`);
 				const bytes = new Uint8Array(await response.arrayBuffer());
 				const ipc = _readParquet(bytes).intoIPCStream();
-				await connection.query(\`DROP VIEW IF EXISTS "\${source}"."\${table}";\`);
-				await connection.query(\`DROP TABLE IF EXISTS "\${source}"."\${table}";\`);
 				await connection.insertArrowFromIPCStream(ipc, { schema: source, name: table, create: true });`
 		]
 	]

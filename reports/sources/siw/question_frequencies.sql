@@ -1,0 +1,1 @@
+select * from reporting.question_frequencies
