@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import DBT_PROJECT_DIR
+from orchestration.config import DBT_PROJECT_DIR, get_settings
+from orchestration.study import CONCEPTS, study_for
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 # floor table -> (published table, key column of the published table, the compared columns)
@@ -24,9 +25,12 @@ COMPARED = {
 
 
 def floor_script(landing: Path) -> str:
-    """The floor's SQL for a landing tree."""
+    """The floor's SQL for a (layout-1) landing tree, with the concepts of its study definition."""
+    study = study_for(get_settings().study_path, layout=1).for_wave("")
+    concepts = ", ".join(f"('{concept}', '{question}')" for concept, question in sorted(study.questions.items())
+                         if not CONCEPTS[concept].identifying)
     return (FLOOR_SQL.read_text(encoding="utf-8").replace("__LANDING__", str(landing))
-            .replace("__SEEDS__", str(DBT_PROJECT_DIR / "seeds")))
+            .replace("__SEEDS__", str(DBT_PROJECT_DIR / "seeds")).replace("__CONCEPTS__", f"VALUES {concepts}"))
 
 
 def run_floor(landing: Path, con: duckdb.DuckDBPyConnection) -> None:

@@ -1,9 +1,14 @@
 """Sample-export generator: writes a realistic landing tree in the shape of the source contract.
 
-The real study's data is not public, so this writes exports with the same formats and quirks
-(Windows-1252 ``;`` CSV with CRLF, an Excel wave, re-submissions, "ved ikke", partial answers,
-free text with personal data, leading-zero municipality codes, an undescribed column, a few
-row faults) calibrated to the published findings. Deterministic for a given seed; sized by
+The real study's data is not public, so this writes exports with the same formats and quirks,
+calibrated to the published findings. By default (layout 2) the waves are written as SurveyXact
+writes them: questions ``s_1``..., short system names, the status as five dummies, the first
+wave in the tool's international CSV format (UTF-16, tab, ISO timestamps), the later one as its
+Excel workbook under the tool's file name and sheets, one option list whose ``choiceValue``s are
+not in position order, "Ved ikke" as 99 in two questions (``studies/innovation-2020-sample.yml``
+maps it). Layout 1 writes the project's first deliveries (Windows-1252 ``;`` CSV with CRLF, an
+Excel wave). Both carry re-submissions, "ved ikke", partial answers, free text with personal data,
+leading-zero municipality codes and a few row faults. Deterministic for a given seed; sized by
 ``--invited`` so that benchmarks can ask for millions of rows (generated chunk by chunk with
 numpy, never the whole wave in memory).
 
@@ -365,6 +370,8 @@ DONT_KNOW_99 = ("q4", "q12")
 # One option list whose choiceValues are not in position order, as in real exports.
 SHUFFLED_OPTIONS = "q7"
 STATUS_LABELS = ("Ny", "Distribueret", "Nogen svar", "Gennemført", "Frafaldet")
+STRUCTURE_HEADER = ("questionName", "variableName", "questionType", "subType", "questionText", "choiceValue",
+                    "choiceText")
 
 
 @dataclass(frozen=True)
@@ -474,10 +481,6 @@ def layout2_structure(variables: list[Layout2Variable]) -> list[list[str]]:
 def layout2_labels(variables: list[Layout2Variable]) -> list[list[str]]:
     """Label rows (no header): variable, value, label of every closed variable."""
     return [[v.variable, code, label] for v in variables for code, label in v.labels]
-
-
-STRUCTURE_HEADER = ("questionName", "variableName", "questionType", "subType", "questionText", "choiceValue",
-                    "choiceText")
 
 
 def write_layout2_csv(folder: Path, sim: WaveSimulator, international: bool) -> None:

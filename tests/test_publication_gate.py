@@ -58,6 +58,8 @@ def data(good_build, tmp_path, monkeypatch):
     (target / "published").mkdir(parents=True)
     shutil.copy(good_build / "warehouse.duckdb", target / "warehouse.duckdb")
     shutil.copy(good_build / "published" / "report.duckdb", target / "published" / "report.duckdb")
+    # the gate reads what each wave maps from the raw layer the warehouse was built from
+    shutil.copytree(good_build / "raw", target / "raw")
     monkeypatch.setenv("SIW_DATA_DIR", str(target))
     return target
 

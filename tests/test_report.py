@@ -28,7 +28,7 @@ from conftest import query_db as published
 from test_reliability import personal_values
 
 PAGES = ["/", "/innovation/", "/partnerskaber/", "/barrierer/", "/boelger/", "/regioner/", "/interviews/",
-         "/cases/", "/metode/"]
+         "/cases/", "/alle-spoergsmaal/", "/metode/"]
 
 
 def slug(region: str) -> str:
@@ -72,11 +72,15 @@ def pages(report, tmp_path_factory):
     regions = [r[0] for r in published(data / "published" / "report.duckdb",
                                        "SELECT DISTINCT region_navn FROM reporting.area_metrics")]
     paths = PAGES + [f"/regioner/{slug(r)}/" for r in regions]
+    return open_pages(site, paths, tmp_path_factory.mktemp("pages"))
+
+
+def open_pages(site: Path, paths: list[str], out: Path) -> dict[str, dict]:
+    """Serve ``site`` on 127.0.0.1 and open ``paths`` in headless Chromium; each page as the browser saw it."""
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    out = tmp_path_factory.mktemp("pages")
     try:
         subprocess.run(["node", "scripts/check-pages.mjs", f"http://127.0.0.1:{server.server_port}",
                         str(out / "pages.json"), str(out / "forside.png"), "--", *paths],
@@ -197,3 +201,28 @@ def test_a_failed_build_keeps_the_previous_site(report, tmp_path):
     with pytest.raises(ReportBuildFailed, match="npm run sources failed"):
         build_site(broken, site, tmp_path / "build.log")
     assert sorted(str(p.relative_to(site)) for p in site.rglob("*")) == before
+
+
+def test_a_survey_without_study_concepts_builds_its_report(tmp_path, monkeypatch):
+    """A generic publication (no concept mapped, no interviews, cases or frame: nearly every table
+    empty) builds, every page opens without errors, and the pages say what the study lacks."""
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    shutil.copytree(Path(__file__).parent / "data/real/sdu-excel", landing / "survey/wave=2018-05",
+                    ignore=shutil.ignore_patterns("*.md"))
+    (tmp_path / "study.yml").write_text("study: any survey\n", encoding="utf-8")
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        for name, value in {"SIW_LANDING_DIR": landing, "SIW_DATA_DIR": data, "SIW_REPORT": "on",
+                            "SIW_STUDY": tmp_path / "study.yml"}.items():
+            monkeypatch.setenv(name, str(value))
+        monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: instance))
+        assert pipeline.run(allow_sample=False) == 0
+    assert published(data / "published/report.duckdb", "SELECT count(*) FROM reporting.headline_metrics") == [(0,)]
+    pages = open_pages(data / "report" / "site", PAGES + ["/regioner/region-hovedstaden/"], tmp_path)
+    for path, page in pages.items():
+        assert page["status"] == 200 and page["errors"] == [], path
+        assert "Error" not in page["text"], path
+    assert "måler ikke innovationens hovedtal" in pages["/"]["text"]
+    assert "3 organisationer gennemførte" in pages["/"]["text"]
+    assert "Ingen tal at vise i denne publicering." in pages["/innovation/"]["text"]
+    assert "s_1: Select one option" in pages["/alle-spoergsmaal/"]["text"]
+    assert "Kilde ikke leveret" in pages["/metode/"]["text"]

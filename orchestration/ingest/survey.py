@@ -1,13 +1,20 @@
-"""Survey waves: read the tool's export (three CSV files or one workbook) into the raw layer.
+"""Survey waves: read the tool's export (CSV files or one workbook) into the raw layer.
 
-The pandera schema of a wave is built from its own structure and labels (never from
-guesses): every closed variable may hold only the codes its labels know, numeric variables
-digits, ``kommune`` a code of the reference list, timestamps the tool's Danish format. The
-schema runs lazily on Arrow batches streamed out of DuckDB into polars (pandera's polars
-backend: vectorised checks, no Python per row), so every failure of every row is found; its
-failure cases are the quarantine (wave, file, line, respondentid, variable, value, rule).
-Wave faults raise ``SourceRefused`` before anything is written, so the last good version of
-the wave stays in place.
+Two layouts are read (sources.md): layout 2, what SurveyXact writes (files found by name prefix or
+one workbook under any name, short variable names resolved through the structure, the status as
+five 0/1 dummies or none, no respondentid in filtered exports, ``modified``/``closeTime``, ISO or
+Danish timestamps, Open/Double and Open/Date values, negative and unlabelled codes, the tool's
+system variables), and layout 1, the project's first deliveries. The study definition
+(``orchestration.study``) says which question carries which concept; the raw variables table
+records each variable's concept and reference item, and ``code_map`` the code translations.
+
+The pandera schema of a wave is built from its own structure and labels (never from guesses):
+every closed variable may hold only the codes its labels know, numbers digits, the municipality
+concept a code of the reference list, timestamps the tool's formats. The schema runs lazily on
+Arrow batches streamed out of DuckDB into polars (pandera's polars backend: vectorised checks, no
+Python per row), so every failure of every row is found; its failure cases are the quarantine
+(wave, file, line, respondentid, variable, value, rule). Wave faults raise ``SourceRefused``
+before anything is written, so the last good version of the wave stays in place.
 """
 
 from __future__ import annotations
