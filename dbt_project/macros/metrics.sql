@@ -27,6 +27,11 @@
     case when {{ n_yes }} = {{ n_base }} and {{ n_base }} > 0 then 1.0 else {{ wilson_bound(n_yes, n_base, '+') }} end
 {%- endmacro %}
 
+{#- A double as an exact decimal for summing (decimal sums do not depend on the order of addition). -#}
+{% macro exact(expression) -%}
+    cast({{ expression }} as decimal(38, 18))
+{%- endmacro %}
+
 {#- The value, or NULL when the base is below the suppression limit (n < 5). -#}
 {% macro unless_suppressed(expression, n_base) -%}
     case when {{ n_base }} >= {{ var('suppression_limit', 5) }} then {{ expression }} end

@@ -13,10 +13,12 @@ counted as (
         f.wave_id, f.segment, f.metric,
         sum(case when f.in_base then 1 else 0 end) as n_base,
         sum(case when f.in_base and f.is_yes then 1 else 0 end) as n_yes,
-        -- weighted sums (metrics.md, "Weighted estimates"); NULL weights make them NULL
-        sum(case when f.in_base then w.weight else 0 end) as sum_w,
-        sum(case when f.in_base and f.is_yes then w.weight else 0 end) as sum_w_yes,
-        sum(case when f.in_base then w.weight * w.weight else 0 end) as sum_w2
+        -- weighted sums (metrics.md, "Weighted estimates"); NULL weights make them NULL. Summed as
+        -- decimals: a sum of doubles depends on the order parallel threads add them in, a decimal
+        -- sum is exact, so the same landing files publish the same bits.
+        cast(sum(case when f.in_base then {{ exact('w.weight') }} else 0 end) as double) as sum_w,
+        cast(sum(case when f.in_base and f.is_yes then {{ exact('w.weight') }} else 0 end) as double) as sum_w_yes,
+        cast(sum(case when f.in_base then {{ exact('w.weight * w.weight') }} else 0 end) as double) as sum_w2
     from {{ ref('int_survey__headline_flags') }} as f
     left join {{ ref('int_survey__weights') }} as w
         on f.wave_id = w.wave_id and f.line = w.line
