@@ -221,6 +221,10 @@ class Respondent:
         return {c for c in (self.id, self.status, self.started, self.submitted, self.modified) if c} | {
             v for _code, v in self.status_dummies}
 
+    def dummies_set_sql(self) -> str:
+        """SQL counting the status dummies that are 1 in a row (exactly one should be)."""
+        return " + ".join(f"CASE WHEN \"{v}\" = '1' THEN 1 ELSE 0 END" for _c, v in self.status_dummies)
+
 
 def respondent_columns(variables: dict[str, Variable], layout: int, source: Path) -> Respondent:
     """The respondent variables of a wave (sources.md 1 and 1b)."""
@@ -472,7 +476,7 @@ class WaveReader:
         for batch in stream.to_arrow_reader(BATCH_ROWS):
             self._validate_batch(con, schema, rules, pl.from_arrow(batch))
         if len(wave.respondent.status_dummies) > 1:  # layout 2: exactly one status dummy is 1
-            ones = " + ".join(f"CASE WHEN \"{v}\" = '1' THEN 1 ELSE 0 END" for _c, v in wave.respondent.status_dummies)
+            ones = wave.respondent.dummies_set_sql()
             con.execute(f"""INSERT INTO quarantine SELECT _line, 'statoverall', CAST({ones} AS VARCHAR),
                             'status_not_exactly_one' FROM ds
                             WHERE {ones} <> 1 AND _line NOT IN (SELECT line FROM quarantine)""")
@@ -510,7 +514,7 @@ class WaveReader:
         if who.status:
             status = f'TRY_CAST("{who.status}" AS INTEGER)'
         elif who.status_dummies:  # the dummy that is 1; none when not exactly one is (a row fault)
-            ones = " + ".join(f"CASE WHEN \"{v}\" = '1' THEN 1 ELSE 0 END" for _c, v in who.status_dummies)
+            ones = who.dummies_set_sql()
             status = (f"CASE WHEN {ones} = 1 THEN CASE "
                       + " ".join(f"WHEN \"{v}\" = '1' THEN {code}" for code, v in who.status_dummies) + " END END")
         else:
