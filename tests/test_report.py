@@ -217,6 +217,9 @@ def test_a_survey_without_study_concepts_builds_its_report(tmp_path, monkeypatch
         monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: instance))
         assert pipeline.run(allow_sample=False) == 0
     assert published(data / "published/report.duckdb", "SELECT count(*) FROM reporting.headline_metrics") == [(0,)]
+    assert published(data / "published/report.duckdb", "SELECT source FROM reporting.ingestion_issues "
+                                                        "WHERE kind = 'not_delivered' ORDER BY source") == [
+        ("cases",), ("frame",), ("interviews",)]
     pages = open_pages(data / "report" / "site", PAGES + ["/regioner/region-hovedstaden/"], tmp_path)
     for path, page in pages.items():
         assert page["status"] == 200 and page["errors"] == [], path
