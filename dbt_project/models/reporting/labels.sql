@@ -8,6 +8,9 @@ union all
 select 'case_org_types', cast(key as string), cast(label_da as string) from {{ ref('ref_case_org_types') }}
 union all
 -- the regions (and 'Landsdækkende'), so that the report has a page per region whatever was answered
-select distinct 'regions', cast(region_navn as string), cast(region_navn as string) from {{ ref('ref_kommuner') }}
+-- (grouped, with the label an aggregate: Spark 4.1's optimizer rejects DISTINCT over a repeated column)
+select 'regions', cast(region_navn as string), cast(min(region_navn) as string)
+from {{ ref('ref_kommuner') }}
+group by region_navn
 union all
 select 'regions', 'Landsdækkende', 'Landsdækkende'
