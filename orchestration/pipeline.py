@@ -9,9 +9,12 @@ reason when a gate fails.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import fcntl
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psutil
@@ -73,6 +76,16 @@ def run_start(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float:
     return record.start_time or record.create_timestamp.timestamp()
 
 
+@contextlib.contextmanager
+def instance_setup_lock():
+    """An exclusive file lock in DAGSTER_HOME while a refresh opens (and may create) the instance."""
+    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".setup.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def run(allow_sample: bool = True, force: bool = False) -> int:
     """Materialise everything (unless nothing changed since the last refresh); return the exit code."""
     settings = export_environment()
@@ -94,12 +107,15 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
     from orchestration.operations.alerts import failure_reasons
     from orchestration.operations.automation import all_waves_tags, refresh_job, register_waves, without_survey
 
-    instance = dg.DagsterInstance.get()
     for warning in discover_waves(settings.landing_dir)[1]:
         print(f"warning: {warning}")
-    for run_id in reclaim_dead_runs(instance):
-        print(f"warning: run {run_id} had died mid-way; marked failed and its warehouse slots freed")
-    waves = register_waves(instance)
+    with instance_setup_lock():
+        # Two refreshes starting at once on a new DAGSTER_HOME would both create its SQLite tables
+        # ("table secondary_indexes already exists"): the first one creates them, the other waits.
+        instance = dg.DagsterInstance.get()
+        for run_id in reclaim_dead_runs(instance):
+            print(f"warning: run {run_id} had died mid-way; marked failed and its warehouse slots freed")
+        waves = register_waves(instance)
     job = defs.resolve_job_def(refresh_job.name)
     wanted = dg.AssetSelection.all() if waves else without_survey()
     if not settings.build_report:
