@@ -435,7 +435,7 @@ def layout2_variables() -> list[Layout2Variable]:
     return out
 
 
-def _layout2_rows(sim: WaveSimulator, variables: list[Layout2Variable], iso: bool) -> Iterator[list[object]]:
+def _layout2_rows(sim: WaveSimulator, variables: list[Layout2Variable]) -> Iterator[list[object]]:
     """The simulated rows in layout 2: values per variable of ``variables`` (None = blank).
 
     Timestamps stay datetimes (each writer formats them as its format does); codes are integers.
@@ -495,7 +495,7 @@ def write_layout2_csv(folder: Path, sim: WaveSimulator, international: bool) -> 
     with open(folder / "dataset.csv", "w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator=dataset_end)
         writer.writerow([v.variable for v in variables])
-        for values in _layout2_rows(sim, variables, international):
+        for values in _layout2_rows(sim, variables):
             writer.writerow([_layout2_text(x, international) for x in values])
     with open(folder / f"structure{suffix}.csv", "w", encoding=encoding, newline="") as handle:
         # the tool ends every structure line with an empty trailing column
@@ -523,7 +523,7 @@ def write_layout2_excel(folder: Path, sim: WaveSimulator, name: str) -> None:
     dataset.append([v.variable for v in variables])
     complete.append([v.variable for v in variables])
     texts = [dict(v.labels) for v in variables]
-    for values in _layout2_rows(sim, variables, iso=False):
+    for values in _layout2_rows(sim, variables):
         dataset.append([float(x) if isinstance(x, (int, np.integer)) else x for x in values])
         complete.append([text.get(str(x), x) if text else x for text, x in zip(texts, values)])
     for row in layout2_structure(variables):

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from orchestration.config import PROJECT_ROOT
+from orchestration.ingest.errors import SourceRefused
 from orchestration.reference import reference
 
 STUDIES_DIR = PROJECT_ROOT / "studies"
@@ -250,8 +251,6 @@ def check_mapping(wave: WaveStudy, variables: dict, source: Path) -> dict[str, l
     A question the structure lacks refuses the wave (unless the concept is optional); a question
     of the wrong type (free text as a closed concept) too, naming the definition.
     """
-    from orchestration.ingest.errors import SourceRefused
-
     by_question: dict[str, list] = {}
     for var in variables.values():
         by_question.setdefault(var.question, []).append(var)

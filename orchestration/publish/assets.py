@@ -21,7 +21,7 @@ from orchestration.duck import attach_warehouse, read_warehouse
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
 from orchestration.publish.method_tables import run_check_results, write_ingestion_issues, write_quality_checks
 from orchestration.quality.publication_gate import (SuiteResult, frames, parameters, suite_tables, validate,
-                                                   wave_shapes)
+                                                   wave_mappings)
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 STORAGE_VERSION = "v1.4.0"
@@ -98,7 +98,7 @@ def waves_in_warehouse(settings: Settings) -> list[str]:
 def run_gate(settings: Settings, candidate: Path) -> list[SuiteResult]:
     """Validate the candidate with every suite against the current publication."""
     tables = frames(candidate, settings.published_path)
-    params = parameters(tables, wave_shapes(settings.raw_dir, waves_in_warehouse(settings)),
+    params = parameters(tables, wave_mappings(settings.raw_dir, waves_in_warehouse(settings)),
                         settings.max_completed_shrink)
     return validate(tables, params, settings.data_docs_dir)
 

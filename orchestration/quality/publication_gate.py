@@ -36,7 +36,7 @@ STUDY_TABLES = ("headline_metrics", *ITEM_TABLES, "response", "collaboration_qua
 
 
 @dataclass(frozen=True)
-class WaveShape:
+class WaveMapping:
     """What a wave of the warehouse maps (from the raw layer dbt read): its concepts and closed variables."""
 
     wave_id: str
@@ -60,14 +60,14 @@ def metric_definitions() -> list[dict[str, str]]:
         return sorted(csv.DictReader(handle, delimiter=";"), key=lambda row: int(row["sort_order"]))
 
 
-def wave_shapes(raw_dir: Path, waves: list[str]) -> list[WaveShape]:
+def wave_mappings(raw_dir: Path, waves: list[str]) -> list[WaveMapping]:
     """Concepts and closed variables of each wave, from the raw layer's variables tables."""
     shapes = []
     with duckdb.connect() as con:
         for wave in waves:
             path = raw_dir / "survey" / f"wave={wave}" / "variables.parquet"
             rows = con.execute(f"SELECT concept, kind, is_system, is_identifying FROM read_parquet('{path}')").fetchall()
-            shapes.append(WaveShape(wave, frozenset(c for c, *_ in rows if c),
+            shapes.append(WaveMapping(wave, frozenset(c for c, *_ in rows if c),
                                     any(k == "coded" and not sys_ and not ident for _c, k, sys_, ident in rows)))
     return shapes
 
@@ -137,7 +137,7 @@ def frames(candidate: Path, previous: Path | None) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def parameters(tables: dict[str, pd.DataFrame], shapes: list[WaveShape], max_shrink: float) -> dict:
+def parameters(tables: dict[str, pd.DataFrame], shapes: list[WaveMapping], max_shrink: float) -> dict:
     """The run-dependent suite parameters: the waves, segments, metrics and row counts each table
     must have, derived from what each wave's study maps (an unmapped concept publishes no rows)."""
     waves = [w.wave_id for w in shapes]
