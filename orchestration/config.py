@@ -20,6 +20,11 @@ REPORTS_DIR = PROJECT_ROOT / "reports"
 DEV_PSEUDONYM_KEY = "siw-development-key-not-secret"
 # The engines dbt can build the warehouse on (profiles.yml has a target of each name).
 ENGINES = ("duckdb", "spark")
+# Every setting that changes what a refresh publishes, how or where it is built: a refresh after a
+# change of one of them is never skipped as "nothing changed" (operations/fingerprint.py).
+RESULT_SETTINGS = ("SIW_QUARANTINE_THRESHOLD", "SIW_MAX_COMPLETED_SHRINK", "SIW_PSEUDONYM_KEY", "SIW_REPORT",
+                   "SIW_ENGINE", "SIW_STUDY", "SIW_ENV", "SIW_GIT_SHA", "SIW_DUCKDB_MEMORY", "SIW_SPARK_MASTER",
+                   "SIW_SPARK_DRIVER_MEMORY", "SIW_SPARK_WAREHOUSE")
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,11 @@ class Settings:
     def published_path(self) -> Path:
         """The published database that stakeholders and the report read."""
         return self.published_dir / "report.duckdb"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's artifacts of this data folder: the parse state kept between runs and the last run's."""
+        return self.data_dir / "dbt"
 
     @property
     def data_docs_dir(self) -> Path:
@@ -128,6 +138,11 @@ def get_settings() -> Settings:
         # The study definition (study.md): which question of an export carries which concept.
         study_path=Path(os.environ["SIW_STUDY"]).resolve() if os.environ.get("SIW_STUDY") else None,
     )
+
+
+def result_settings() -> dict[str, str]:
+    """The raw values of ``RESULT_SETTINGS`` (unset: empty), as a refresh's fingerprint records them."""
+    return {name: os.environ.get(name, "") for name in RESULT_SETTINGS}
 
 
 def export_environment() -> Settings:

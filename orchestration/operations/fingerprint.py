@@ -12,28 +12,43 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
-from orchestration.config import PROJECT_ROOT, Settings
+from orchestration.config import PROJECT_ROOT, Settings, result_settings
 
-CODE = ("orchestration", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "dbt_project/tests",
-        "expectations", "reports/pages", "reports/sources", "studies")
-SETTINGS = ("SIW_QUARANTINE_THRESHOLD", "SIW_MAX_COMPLETED_SHRINK", "SIW_PSEUDONYM_KEY", "SIW_REPORT", "SIW_ENGINE",
-            "SIW_STUDY")
+# Every input of the output in the project: the code, the dbt project, the suites, the report's
+# pages, sources, scripts and packages, the study definitions and the lock files.
+INPUTS = ("orchestration", "dbt_project", "expectations", "reports", "studies", "requirements.lock")
+# What runs write inside those folders (build output, logs, installed packages), never an input.
+NOT_INPUTS = ("dbt_project/target", "dbt_project/logs", "dbt_project/dbt_packages", "reports/node_modules",
+              "reports/build", "reports/.evidence", "reports/.build.lock")
 
 
-def fingerprint(settings: Settings) -> str:
-    """The sha256 over the landing listing, the code's content and the result-relevant settings."""
+def input_files(root: Path = PROJECT_ROOT) -> Iterator[Path]:
+    """The project's input files under ``root``, in a stable order (excluded folders are not walked)."""
+    skipped = {root / p for p in NOT_INPUTS}
+    for name in INPUTS:
+        top = root / name
+        if top.is_file():
+            yield top
+            continue
+        for folder, dirs, files in os.walk(top):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__" and here / d not in skipped)
+            yield from (here / f for f in sorted(files) if here / f not in skipped and not f.endswith(".pyc"))
+
+
+def fingerprint(settings: Settings, root: Path = PROJECT_ROOT) -> str:
+    """The sha256 over the landing listing, the inputs' content and the result-relevant settings."""
     digest = hashlib.sha256()
     for path in sorted(p for p in settings.landing_dir.rglob("*") if p.is_file() and not p.is_symlink()):
         stat = path.stat()
         digest.update(f"{path.relative_to(settings.landing_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    for folder in CODE:
-        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
-    for name in SETTINGS:
-        digest.update(f"{name}={os.environ.get(name, '')}\n".encode())
+    for path in input_files(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for name, value in result_settings().items():
+        digest.update(f"{name}={value}\n".encode())
     if settings.study_path and settings.study_path.is_file():  # a definition kept beside the deployment
         digest.update(b"study\0" + settings.study_path.read_bytes())
     return digest.hexdigest()
