@@ -5,15 +5,17 @@ assets through staging, intermediate and marts to the reporting tables.
 """
 
 
+import contextlib
+import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.config import DBT_PROJECT_DIR, get_settings
+from orchestration.config import DBT_PROJECT_DIR, Settings, get_settings
 from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
 from orchestration.warehouse_lock import holding_warehouse_lock
 
@@ -61,18 +63,48 @@ translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 @holding_warehouse_lock
 def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """``dbt build``: seeds, models and their tests; a failing test stops what is downstream."""
-    invocation = dbt.cli(["build"], context=context)
-    if get_settings().engine != "duckdb":
-        # No row counts on Spark: they would start a second Spark session in this process, next
-        # to dbt's, on the same single-user (Derby) metastore.
-        yield from invocation.stream()
-        return
+    settings = get_settings()
+    with run_target(settings, context.run_id) as target:
+        invocation = dbt.cli(["build"], context=context, target_path=target)
+        if settings.engine != "duckdb":
+            # No row counts on Spark: they would start a second Spark session in this process, next
+            # to dbt's, on the same single-user (Derby) metastore.
+            yield from invocation.stream()
+            return
+        try:
+            # Row counts, not fetch_column_metadata: the column schemas come from the manifest already,
+            # and fetching them again cost 17 s a run (a third of the refresh; BENCHMARKS.md).
+            yield from invocation.stream().fetch_row_counts()
+        finally:
+            release_warehouse()
+
+
+PARSE_STATE = "partial_parse.msgpack"
+
+
+@contextlib.contextmanager
+def run_target(settings: Settings, run_id: str) -> Iterator[Path]:
+    """dbt's target folder for one run, inside the data folder, starting from the folder's parse state.
+
+    dagster-dbt gives each run a fresh target folder and seeds it with the project's parse state,
+    which dbt discards whenever the profile differs (another data folder or memory bound): every
+    run would parse the whole project. The state of this data folder's last run is kept instead,
+    and only the last run's artifacts stay (runs of one folder hold its lock, one at a time).
+    """
+    root = settings.dbt_target_dir
+    target = root / f"run-{run_id}"
+    target.mkdir(parents=True, exist_ok=True)
+    if (root / PARSE_STATE).exists():
+        shutil.copy2(root / PARSE_STATE, target / PARSE_STATE)  # dagster-dbt then keeps it
     try:
-        # Row counts, not fetch_column_metadata: the column schemas come from the manifest already,
-        # and fetching them again cost 17 s a run (a third of the refresh; BENCHMARKS.md).
-        yield from invocation.stream().fetch_row_counts()
+        yield target
     finally:
-        release_warehouse()
+        if (target / PARSE_STATE).exists():
+            shutil.copy2(target / PARSE_STATE, root / f"{PARSE_STATE}.tmp")
+            (root / f"{PARSE_STATE}.tmp").replace(root / PARSE_STATE)
+        for older in root.glob("run-*"):
+            if older != target:
+                shutil.rmtree(older, ignore_errors=True)
 
 
 def release_warehouse() -> None:
