@@ -1,9 +1,11 @@
-"""Shared fixtures: temporary landing zones and data folders, and small exports made in the test."""
+"""Shared fixtures: temporary landing zones and data folders, small exports made in the test, and one
+refresh of the sample tree for the whole session (``sample_build``) that tests read or copy."""
 
 from __future__ import annotations
 
 import csv
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -76,10 +78,44 @@ def write_wave(folder: Path, rows: list[dict], encoding: str = "cp1252", delimit
     return folder
 
 
+@dataclass(frozen=True)
+class Build:
+    """A landing tree refreshed by ``make run``'s path: its landing zone, data folder and Dagster home."""
+
+    landing: Path
+    data: Path
+    home: Path
+
+    @property
+    def published(self) -> Path:
+        return self.data / "published" / "report.duckdb"
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory, sample_tree) -> Build:
+    """One refresh (no report) of ``sample_tree`` for the session. Read it, never write it: a test that
+    changes data takes a copy (``built``)."""
+    root = tmp_path_factory.mktemp("sample_build")
+    build = Build(root / "landing", root / "data", root / "dagster_home")
+    shutil.copytree(sample_tree, build.landing)
+    build.home.mkdir()
+    with pytest.MonkeyPatch.context() as env, dg.instance_for_test(temp_dir=str(build.home)) as inst:
+        env.setenv("SIW_LANDING_DIR", str(build.landing))
+        env.setenv("SIW_DATA_DIR", str(build.data))
+        env.setenv("SIW_REPORT", "off")
+        env.setattr(dg.DagsterInstance, "get", staticmethod(lambda: inst))
+        assert pipeline.run(allow_sample=False) == 0
+    return build
+
+
 @pytest.fixture
-def instance(tmp_path, monkeypatch):
+def instance(request, tmp_path, monkeypatch):
+    """A Dagster instance of the test's own; for a test that takes ``built``, a copy of the session build's."""
     home = tmp_path / "dagster_home"
-    home.mkdir()
+    if "built" in request.fixturenames:
+        shutil.copytree(request.getfixturevalue("sample_build").home, home)
+    else:
+        home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.instance_for_test(temp_dir=str(home)) as inst:
         monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: inst))
@@ -87,10 +123,11 @@ def instance(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def built(dirs, sample_tree, instance):
+def built(dirs, sample_build, instance):
+    """A copy of the session's sample build (landing zone, data folder, instance) the test may change."""
     landing, data = dirs
-    shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
-    assert pipeline.run(allow_sample=False) == 0
+    shutil.copytree(sample_build.landing, landing, dirs_exist_ok=True)
+    shutil.copytree(sample_build.data, data, dirs_exist_ok=True)
     return landing, data
 
 
@@ -104,3 +141,9 @@ def query_db(path: Path, sql: str, frame: bool = False):
         return result.df() if frame else result.fetchall()
     finally:
         con.close()
+
+
+def fetch(sql: str) -> list[tuple]:
+    """The rows of ``sql`` on a connection of its own (never DuckDB's process-wide default one)."""
+    with duckdb.connect() as con:
+        return con.execute(sql).fetchall()

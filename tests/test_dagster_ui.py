@@ -18,6 +18,8 @@ import pytest
 
 from orchestration.config import PROJECT_ROOT
 
+# The webserver, daemon and code server, a run and Chromium: minutes (make test-all).
+pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "chromium"  # installed by `make test` (target browser)
 
 
@@ -106,6 +108,6 @@ def test_ui_renders_the_project_runs_a_materialisation_and_stops_cleanly(dev_ser
     assert processes  # dagster dev, its webserver, daemon and code server
     os.killpg(wrapper.pid, signal.SIGINT)  # what Ctrl-C in the terminal does to `make dev`
     assert wrapper.wait(timeout=90) == 0
-    time.sleep(1)
-    left = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    _gone, left = psutil.wait_procs(processes, timeout=10)  # the services exit with it, not later
+    left = [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert left == [], [p.cmdline()[:3] for p in left]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from orchestration import pipeline
 from orchestration.config import DBT_PROJECT_DIR

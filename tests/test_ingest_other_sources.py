@@ -16,6 +16,7 @@ from orchestration.ingest.excel import open_workbook
 from orchestration.ingest.frame import read_frame
 from orchestration.ingest.interviews import COLUMNS, read_interview_log
 from orchestration.ingest.landing import discover_waves, safe_files
+from orchestration.publish.method_tables import write_ingestion_issues
 
 KEY = b"test-key"
 ROW = ["I-001", None, "AHB", "Lars Pedersen", "lars@example.dk", "12 34 56 78", "VIVE", " KOMMUNE ", "Direktør",
@@ -34,7 +35,8 @@ def write_log(path, rows, sheet="Interviews", columns=COLUMNS):
 
 
 def parquet(data, path):
-    return duckdb.sql(f"SELECT * FROM read_parquet('{data / 'raw' / path}')").fetchall()
+    with duckdb.connect() as con:
+        return con.execute(f"SELECT * FROM read_parquet('{data / 'raw' / path}')").fetchall()
 
 
 def test_interview_labels_matched_loosely_and_consent_respected(dirs):
@@ -169,3 +171,24 @@ def test_invalid_wave_folder_names_are_reported_and_ignored(tmp_path):
     waves, warnings = discover_waves(tmp_path)
     assert waves == ["2020-06"]
     assert len(warnings) == 3 and all("not a wave folder" in w for w in warnings)
+
+
+def test_published_refusal_reasons_mask_every_quoted_value(dirs):
+    """A refusal's reason quotes the cell it refuses; the published ingestion report keeps the rule
+    and the file, never the value (it can be personal data)."""
+    landing, data = dirs
+    unknown = write_case(landing, "unknown", innovation_types=["Hanne Hansens idé"])
+    apostrophe = write_case(landing, "apostrophe", lead={"name": "X", "type": "Ole's forening"})
+    twice = write_case(landing, "twice", partners=[{"name": "Ole Olsen", "type": "kommune"},
+                                                   {"name": "Ole Olsen", "type": "kommune"}])
+    result = read_cases([unknown, apostrophe, twice], data / "raw")
+    assert any("Hanne Hansens idé" in r["reason"] for r in result.refused)  # the raw layer keeps the value
+    with duckdb.connect() as con:
+        write_ingestion_issues(con, "issues", data / "raw")
+        issues = con.execute("SELECT kind, rule FROM issues WHERE source = 'cases' ORDER BY rule").fetchall()
+    published = "\n".join(rule for _kind, rule in issues)
+    for value in ("Hanne Hansens idé", "Ole's forening", "Ole Olsen"):
+        assert value not in published, value
+    assert {rule.split(" ")[0]: kind for kind, rule in issues} == {
+        "apostrophe.json": "refused_case", "unknown.json": "refused_case", "twice.json": "note"}
+    assert "lead_type '…' breaks the rule" in published and "names the partner '…' more than once" in published

@@ -5,11 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
-from conftest import answered_row, write_wave
+from conftest import answered_row, fetch, write_wave
 from orchestration.ingest.errors import SourceRefused
 from orchestration.ingest.survey import WaveReader
 from orchestration.sample_exports import survey_labels, survey_structure, survey_variables
@@ -23,12 +22,12 @@ def reader(landing: Path, data: Path, wave: str = "2020-06", threshold: float = 
 
 def table(data: Path, name: str, wave: str = "2020-06") -> list[tuple]:
     path = data / "raw" / "survey" / f"wave={wave}" / f"{name}.parquet"
-    return duckdb.sql(f"SELECT * EXCLUDE (wave_id) FROM read_parquet('{path}', hive_partitioning=false)").fetchall()
+    return fetch(f"SELECT * EXCLUDE (wave_id) FROM read_parquet('{path}', hive_partitioning=false)")
 
 
 def statuses(data: Path) -> dict[int, str]:
     path = data / "raw/survey/wave=2020-06/respondents.parquet"
-    return dict(duckdb.sql(f"SELECT line, record_status FROM read_parquet('{path}')").fetchall())
+    return dict(fetch(f"SELECT line, record_status FROM read_parquet('{path}')"))
 
 
 def rows(n: int = 40, **faults) -> list[dict]:
@@ -93,7 +92,7 @@ def test_timestamps_are_copenhagen_local_time(dirs):
     write_wave(landing / "survey/wave=2020-06", [answered_row(1, submitted="12-06-2020 10:20:00")])
     reader(landing, data).read()
     path = data / "raw/survey/wave=2020-06/respondents.parquet"
-    utc = duckdb.sql(f"SELECT timezone('UTC', submitted_at)::VARCHAR FROM read_parquet('{path}')").fetchall()[0][0]
+    utc = fetch(f"SELECT timezone('UTC', submitted_at)::VARCHAR FROM read_parquet('{path}')")[0][0]
     assert utc == "2020-06-12 08:20:00"  # CEST = UTC+2
 
 
@@ -231,12 +230,12 @@ def test_pseudonyms_are_keyed_hmac(dirs):
     write_wave(landing / "survey/wave=2020-06", [answered_row(1)])
     reader(landing, data).read()
     path = data / "raw/survey/wave=2020-06/respondents.parquet"
-    (key,) = duckdb.sql(f"SELECT respondent_key FROM read_parquet('{path}')").fetchall()[0]
+    (key,) = fetch(f"SELECT respondent_key FROM read_parquet('{path}')")[0]
     from orchestration.ingest.pseudonym import hmac_python
     assert key == hmac_python(KEY, "2020-06:1")
     shutil.rmtree(data / "raw")
     WaveReader("2020-06", landing / "survey/wave=2020-06", data / "raw", data / "work", b"other", 0.05).read()
-    (other,) = duckdb.sql(f"SELECT respondent_key FROM read_parquet('{path}')").fetchall()[0]
+    (other,) = fetch(f"SELECT respondent_key FROM read_parquet('{path}')")[0]
     assert other != key
 
 

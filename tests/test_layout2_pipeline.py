@@ -41,9 +41,9 @@ def differences(a: Path, b: Path, table: str) -> int:
                            f"EXCEPT ALL SELECT * FROM a.reporting.{table}))").fetchone()[0]
 
 
-def test_layout_2_and_a_mixed_landing_zone_publish_the_numbers_of_layout_1(built, sample_tree_layout2, tmp_path,
-                                                                          monkeypatch):
-    _landing, data1 = built
+def test_layout_2_and_a_mixed_landing_zone_publish_the_numbers_of_layout_1(sample_build, sample_tree_layout2,
+                                                                          tmp_path, monkeypatch, instance):
+    _landing, data1 = sample_build.landing, sample_build.data
     data2 = refresh(tmp_path, "layout2", sample_tree_layout2, monkeypatch)
     mixed = refresh(tmp_path, "mixed", sample_tree_layout2, monkeypatch,
                     {"2020-06": _landing / "survey" / "wave=2020-06"})  # wave 1 layout 1, wave 2 layout 2

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import ast
 import datetime
 import http.server
-import threading
 import json
+import logging
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
 
 import dagster as dg
+import psutil
 import pytest
+from dagster._core.test_utils import freeze_time
 
+from orchestration.config import PROJECT_ROOT
 from orchestration.definitions import defs
 from orchestration.ingest.assets import raw_survey
 from orchestration.operations.alerts import write_alert
-from orchestration.operations.automation import landing_zone_sensor, nightly_refresh
+from orchestration.operations.automation import PUBLISHED, freshness_checks, landing_zone_sensor, nightly_refresh
+from orchestration.pipeline import owner_alive
 
 
 @pytest.fixture
@@ -126,3 +137,88 @@ def test_failure_alert_is_posted_to_the_webhook(dirs, monkeypatch):
     server.server_close()
     assert received and received[0]["run_id"] == "run-1" and received[0]["reasons"] == [
         "step published_report_database failed"]
+
+
+def test_the_sensor_requests_a_run_for_a_deleted_file(landing, instance):
+    cursor = evaluate_sensor(instance).cursor
+    (landing / "cases" / "case-001.json").unlink()
+    result = evaluate_sensor(instance, cursor)
+    (request,) = result.run_requests
+    assert request.tags["siw/source"] == "cases"
+    assert "cases/case-001.json" not in json.loads(result.cursor)
+
+
+def test_the_nightly_refresh_without_a_registered_wave_leaves_the_survey_out(dirs, instance):
+    landing, _data = dirs
+    (landing / "cases").mkdir()
+    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                       scheduled_execution_time=datetime.datetime(2026, 11, 23, 2, 0))
+    (request,) = nightly_refresh.evaluate_tick(context).run_requests
+    keys = {k.to_user_string() for k in request.asset_selection}
+    assert "raw/cases/cases" in keys and "publish/report_database" in keys
+    assert not {k for k in keys if k.startswith("raw/survey/")}
+    assert "dagster/asset_partition_range_start" not in request.tags
+
+
+def test_automation_off_starts_schedules_and_sensors_stopped():
+    """SIW_AUTOMATION is read when the definitions load: a process of its own for each value."""
+    script = ("from orchestration.definitions import defs\n"
+              "print(sorted((s.name, s.default_status.value) for s in [*defs.schedules, *defs.sensors]))")
+    statuses = {}
+    for value in ("off", "on"):
+        env = {**os.environ, "SIW_AUTOMATION": value, "PYTHONPATH": str(PROJECT_ROOT)}
+        done = subprocess.run([sys.executable, "-c", script], env=env, cwd=PROJECT_ROOT, capture_output=True,
+                              text=True, timeout=300, check=True)
+        statuses[value] = dict(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+    assert set(statuses["off"]) >= {"nightly_refresh", "landing_zone_sensor", "freshness_checks_sensor"}
+    assert statuses["off"]["nightly_refresh"] == "STOPPED" and statuses["off"]["landing_zone_sensor"] == "STOPPED"
+    assert statuses["off"]["freshness_checks_sensor"] == "STOPPED"
+    assert statuses["on"]["nightly_refresh"] == "RUNNING" and statuses["on"]["landing_zone_sensor"] == "RUNNING"
+
+
+def evaluate_freshness(instance) -> list[dg.AssetCheckEvaluation]:
+    """Run the project's freshness checks (on the publication and every published table) once."""
+    keys = {key for check in freshness_checks for key in check.check_keys}
+    job = dg.define_asset_job("freshness", selection=dg.AssetSelection.checks(*freshness_checks))
+    checked = dg.Definitions(assets=[dg.AssetSpec(k.asset_key) for k in keys], asset_checks=freshness_checks,
+                             jobs=[job])
+    return checked.resolve_job_def("freshness").execute_in_process(instance=instance).get_asset_check_evaluations()
+
+
+def test_a_publication_older_than_26_hours_fails_its_freshness_check(instance):
+    keys = {key.asset_key for check in freshness_checks for key in check.check_keys}
+    assert PUBLISHED in keys and len(keys) > 10
+    for key in keys:
+        instance.report_runless_asset_event(dg.AssetMaterialization(key))
+    now = time.time()
+    # freeze_time is Dagster's own test clock: the check compares the last update with "now".
+    with freeze_time(now + 25 * 3600):
+        assert all(e.passed for e in evaluate_freshness(instance))
+    with freeze_time(now + 27 * 3600):
+        stale = evaluate_freshness(instance)
+    assert len(stale) == len(keys) and not any(e.passed for e in stale)
+    publication = next(e for e in stale if e.asset_key == PUBLISHED)
+    assert "ago" in (publication.description or "") or publication.metadata
+
+
+def test_owner_alive_tells_a_reused_process_id_from_the_run_owner():
+    me = psutil.Process()
+    assert owner_alive(me.pid, me.create_time())  # the process that started the run
+    assert not owner_alive(me.pid, me.create_time() - 3600)  # the pid was reused by a newer process
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert not owner_alive(child.pid, time.time())  # gone
+
+
+def test_an_unreachable_webhook_keeps_the_alert_on_disk_and_says_why(dirs, monkeypatch, caplog):
+    _landing, data = dirs
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("SIW_ALERT_WEBHOOK", f"http://127.0.0.1:{port}/hook")
+    with caplog.at_level(logging.ERROR, logger="siw.alerts"):
+        alert = write_alert("run-2", "refresh_job", ["step published_report_database failed"])
+    assert "webhook_error" in alert and "refused" in alert["webhook_error"].lower()
+    (path,) = (data / "alerts").glob("*.json")
+    assert json.loads(path.read_text())["run_id"] == "run-2"
+    assert any("alert webhook" in r.message and "failed" in r.message for r in caplog.records)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import pipeline
 from orchestration.operations.alerts import failure_reasons
-from orchestration.config import EXPECTATIONS_DIR
+from conftest import query_db
+from orchestration.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from orchestration.publish.assets import PUBLISHED_TABLES, STORAGE_VERSION, published_report_database
 from orchestration.quality.publication_gate import load_suite, suite_tables
 
@@ -40,20 +41,10 @@ TAMPERING = {
 }
 
 
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory, sample_tree):
-    """One real run on the sample tree; each test copies its warehouse and publication."""
-    root = tmp_path_factory.mktemp("good")
-    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
-        patch.setenv("SIW_LANDING_DIR", str(sample_tree))
-        patch.setenv("SIW_DATA_DIR", str(root))
-        patch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: instance))
-        assert pipeline.run(allow_sample=False) == 0
-    return root
-
-
 @pytest.fixture
-def data(good_build, tmp_path, monkeypatch):
+def data(sample_build, tmp_path, monkeypatch):
+    """The session build's warehouse and publication, copied (each test changes them)."""
+    good_build = sample_build.data
     target = tmp_path / "data"
     (target / "published").mkdir(parents=True)
     shutil.copy(good_build / "warehouse.duckdb", target / "warehouse.duckdb")
@@ -89,7 +80,12 @@ def test_a_passing_publication_is_swapped_in_with_its_refresh_row(data, instance
     finally:
         con.close()
     assert refresh[-1][0] == result.run_id and len(refresh) == 2
-    assert (data / "data_docs" / "index.html").exists()
+    # the Data Docs (built once per gate) hold this run's validation of every suite
+    index = (data / "data_docs" / "index.html").read_text(encoding="utf-8")
+    for table in suite_tables():
+        pages = list((data / "data_docs" / "validations" / "reporting" / table).rglob("*.html"))
+        assert len(pages) == 1, table  # this gate's (the data folder was copied without docs)
+        assert f"validations/reporting/{table}/" in index, table
     assert not list((data / "published").glob(".candidate-*"))
 
 
@@ -134,3 +130,26 @@ def test_a_reader_keeps_the_old_publication_while_a_new_one_lands(data, instance
     fresh = duckdb.connect(str(data / "published/report.duckdb"), read_only=True)
     assert fresh.execute("SELECT count(*) FROM reporting.refresh").fetchone()[0] == old + 1
     fresh.close()
+
+
+def test_quality_checks_list_every_check_of_the_refresh(sample_build):
+    """The method page's reporting.quality_checks: each pandera check, dbt test and suite of the run
+    that published, all passed, with what each evaluated."""
+    rows = query_db(sample_build.published, "SELECT stage, check_name, target, passed, n_evaluated, n_failed "
+                                            "FROM reporting.quality_checks")
+    assert all(passed and failed == 0 and evaluated > 0 for _s, _c, _t, passed, evaluated, failed in rows)
+    by_stage: dict[str, set] = {}
+    for stage, check, target, *_ in rows:
+        by_stage.setdefault(stage, set()).add((check, target))
+    assert set(by_stage) == {"pandera", "dbt", "great_expectations"}
+    assert by_stage["great_expectations"] == {(f"gx_{t}", f"reporting/{t}") for t in suite_tables()}
+    suites = {c: n for s, c, _t, _p, n, _f in rows if s == "great_expectations"}
+    assert suites["gx_headline_metrics"] == len(load_suite("headline_metrics").expectations)
+    assert {t for _c, t in by_stage["pandera"]} >= {"raw/survey/respondents", "raw/interviews/interviews",
+                                                     "raw/cases/cases"}
+    # every dbt test of the manifest that tests one model ran as a check of that model
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    tests = {node["name"] for node in manifest["nodes"].values()
+             if node["resource_type"] == "test" and len(node["depends_on"]["nodes"]) == 1
+             and node["depends_on"]["nodes"][0].startswith("model.")}
+    assert tests and tests <= {c for c, _t in by_stage["dbt"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -12,14 +13,13 @@ import subprocess
 import sys
 import threading
 import time
-import zipfile
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import openpyxl
-import psutil
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import answered_row, write_wave
 from orchestration.config import PROJECT_ROOT
@@ -60,37 +60,71 @@ damage = st.tuples(st.sampled_from(["truncate", "insert", "overwrite", "empty", 
                    st.floats(0, 1), st.binary(min_size=1, max_size=64))
 
 
+# Cut at the very end: the input as written, so every fuzz test also runs its accepted branch.
+UNDAMAGED = ("truncate", 1.0, b"x")
+
+
 def fresh(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("fuzz")
     return root / "landing", root / "data"
 
 
-def assert_accepted_or_refused(read, raw_target: Path) -> None:
-    """Either the contract accepts the input, or it is refused with a file and a reason and nothing is written."""
+def assert_accepted_or_refused(read, raw_target: Path, check_accepted) -> None:
+    """Either the contract accepts the input and ``check_accepted`` finds what was read in the raw
+    layer, or it is refused with a file and a reason and nothing is written."""
     try:
-        read()
+        result = read()
     except SourceRefused as refusal:
         assert refusal.path and refusal.reason
         assert not raw_target.exists() or not any(raw_target.iterdir())
+        return
+    check_accepted(result, raw_target)
+
+
+def raw_rows(path: Path, sql: str = "SELECT count(*) FROM t") -> list[tuple]:
+    with duckdb.connect() as con:
+        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet('{path}')")
+        return con.execute(sql).fetchall()
+
+
+def wave_was_read(result, raw_target: Path) -> None:
+    """An accepted wave: every row read is in the raw layer once, with the status the result counted."""
+    assert result.rows_read > 0
+    counts = dict(raw_rows(raw_target / "respondents.parquet", "SELECT record_status, count(*) FROM t GROUP BY ALL"))
+    assert sum(counts.values()) == result.rows_read
+    assert counts.get("superseded", 0) == result.rows_superseded
+    assert counts.get("quarantined", 0) == result.rows_quarantined
+    assert raw_rows(raw_target / "respondents.parquet", "SELECT count(DISTINCT line) FROM t") == [(result.rows_read,)]
+    lines = raw_rows(raw_target / "answers.parquet", "SELECT count(DISTINCT line) FROM t")[0][0]
+    assert lines <= result.rows_read
 
 
 @FUZZ
 @given(damage=damage, target=st.sampled_from(["dataset.csv", "structure.csv", "labels.csv"]))
+@example(damage=UNDAMAGED, target="dataset.csv")
 def test_fuzzed_csv_export(tmp_path_factory, damage, target):
     landing, data = fresh(tmp_path_factory)
     folder = write_wave(landing / "survey/wave=2020-06", [answered_row(i) for i in range(1, 30)])
     (folder / target).write_bytes(mutate((folder / target).read_bytes(), *damage))
     reader = WaveReader("2020-06", folder, data / "raw", data / "work", b"k", 0.05)
-    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2020-06")
+    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2020-06", wave_was_read)
 
 
 @FUZZ
 @given(columns=st.lists(st.sampled_from(survey_variables()), min_size=1, max_size=90))
+@example(columns=survey_variables())
 def test_fuzzed_columns_dropped_or_duplicated(tmp_path_factory, columns):
     landing, data = fresh(tmp_path_factory)
     folder = write_wave(landing / "survey/wave=2020-06", [answered_row(1), answered_row(2)], columns=columns)
     reader = WaveReader("2020-06", folder, data / "raw", data / "work", b"k", 0.05)
-    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2020-06")
+
+    def both_rows_read(result, raw_target):
+        wave_was_read(result, raw_target)
+        assert result.rows_read == 2  # the columns changed, not the rows
+        assert raw_rows(raw_target / "respondents.parquet", "SELECT list(respondentid ORDER BY line) FROM t") == [
+            ([1, 2],)]
+
+    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2020-06", both_rows_read)
 
 
 def workbook_bytes(tmp_path: Path) -> bytes:
@@ -104,18 +138,27 @@ def workbook_bytes(tmp_path: Path) -> bytes:
     return (tmp_path / "w.xlsx").read_bytes()
 
 
+def log_was_read(result, raw_target: Path) -> None:
+    """An accepted log: its one interview, read whole (a damaged workbook that opens is the same book)."""
+    assert result.rows_read == 1
+    assert raw_rows(raw_target / "interviews.parquet", "SELECT interview_id, sector FROM t") == [("I-001", "kommune")]
+
+
 @FUZZ
 @given(damage=damage)
+@example(damage=UNDAMAGED)
 def test_fuzzed_interview_workbook(tmp_path_factory, damage):
     landing, data = fresh(tmp_path_factory)
     landing.mkdir(parents=True)
     path = landing / "interview_log.xlsx"
     path.write_bytes(mutate(workbook_bytes(landing), *damage))
-    assert_accepted_or_refused(lambda: read_interview_log(path, data / "raw", b"k"), data / "raw/interviews/log")
+    assert_accepted_or_refused(lambda: read_interview_log(path, data / "raw", b"k"), data / "raw/interviews/log",
+                               log_was_read)
 
 
 @FUZZ
 @given(damage=damage)
+@example(damage=UNDAMAGED)
 def test_fuzzed_excel_survey_export(tmp_path_factory, sample_tree, damage):
     landing, data = fresh(tmp_path_factory)
     folder = landing / "survey/wave=2021-03"
@@ -123,11 +166,12 @@ def test_fuzzed_excel_survey_export(tmp_path_factory, sample_tree, damage):
     source = sample_tree / "survey/wave=2021-03/dataset.xlsx"
     (folder / "dataset.xlsx").write_bytes(mutate(source.read_bytes(), *damage))
     reader = WaveReader("2021-03", folder, data / "raw", data / "work", b"k", 0.05)
-    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2021-03")
+    assert_accepted_or_refused(reader.read, data / "raw/survey/wave=2021-03", wave_was_read)
 
 
 @FUZZ
 @given(damage=damage)
+@example(damage=UNDAMAGED)
 def test_fuzzed_case_file(tmp_path_factory, sample_tree, damage):
     landing, data = fresh(tmp_path_factory)
     landing.mkdir(parents=True)
@@ -135,6 +179,12 @@ def test_fuzzed_case_file(tmp_path_factory, sample_tree, damage):
     path.write_bytes(mutate((sample_tree / "cases/aarhus-ensomhed.json").read_bytes(), *damage))
     result = read_cases([path], data / "raw")  # a bad case is refused alone, never raised
     assert len(result.accepted) + len(result.refused) == 1
+    cases = raw_rows(data / "raw/cases/all/cases.parquet", "SELECT case_id FROM t")
+    refused = raw_rows(data / "raw/cases/all/refused.parquet", "SELECT file, reason FROM t")
+    if result.accepted:  # what was read is in the raw layer, and only that
+        assert cases == [(result.accepted[0]["case_id"],)] and refused == []
+    else:
+        assert cases == [] and refused == [(str(path), result.refused[0]["reason"])] and refused[0][1]
 
 
 # --- kill and rerun ---------------------------------------------------------------------------
@@ -156,33 +206,37 @@ def published_tables(path: Path) -> dict[str, list]:
         con.close()
 
 
-def phase(data: Path, process: subprocess.Popen) -> str | None:
-    """Which stage a running refresh is in, from what it leaves on disk and its child processes."""
-    if list((data / "published").glob(".candidate-*")):
-        return "publish"
-    try:
-        children = psutil.Process(process.pid).children(recursive=True)
-        if any("dbt" in " ".join(c.cmdline()) for c in children):
-            return "dbt"
-    except psutil.Error:
+# The step each stage of a refresh runs in (the op names of the assets).
+STAGES = {"published_report_database": "publish", "siw_dbt_assets": "dbt"}
+
+
+def phase(instance: dg.DagsterInstance) -> str | None:
+    """The stage the latest run is in: that of the last step it started, from the run's own events."""
+    runs = instance.get_runs(limit=1)
+    if not runs or runs[0].is_finished:
         return None
-    if (data / "raw").exists():
-        return "ingestion"
-    return None
+    started = instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.STEP_START).records
+    if not started:
+        return None
+    step = started[-1].event_log_entry.step_key or ""
+    return STAGES.get(step, "ingestion" if step.startswith("raw_") else None)
 
 
 @pytest.fixture
 def run_env(dirs, sample_tree, tmp_path):
+    """The environment of `make run` in a process of its own, and the Dagster instance those runs use."""
     landing, data = dirs
     shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    return {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}, data
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # creates the storage the runs then share
+        yield {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}, data, instance
 
 
-def test_killed_runs_converge_and_never_show_a_partial_publication(run_env, tmp_path):
-    env, data = run_env
+@pytest.mark.slow  # refreshes in processes of their own, killed and rerun: minutes (make test-all)
+def test_killed_runs_converge_and_never_show_a_partial_publication(run_env, sample_build):
+    env, data, instance = run_env
     published = data / "published" / "report.duckdb"
     seen_broken: list[str] = []
     stop = threading.Event()
@@ -196,20 +250,22 @@ def test_killed_runs_converge_and_never_show_a_partial_publication(run_env, tmp_
                         seen_broken.append("empty response")
                 except duckdb.Error as error:
                     seen_broken.append(str(error))
-            time.sleep(0.05)
+            stop.wait(0.05)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    killed_in = []
+    killed_in, killed_runs = [], []
     for target in ("ingestion", "dbt", "publish"):
         process = start_run(env)
         deadline = time.monotonic() + 300
         while process.poll() is None and time.monotonic() < deadline:
-            if phase(data, process) == target:
+            if phase(instance) == target:
                 os.killpg(process.pid, signal.SIGKILL)
                 killed_in.append(target)
+                killed_runs.append(instance.get_runs(limit=1)[0].run_id)
                 break
-            time.sleep(0.02)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # a pause that ends when the run does
+                process.wait(timeout=0.05)
         process.wait(timeout=60)
     final = start_run(env)
     assert final.wait(timeout=600) == 0
@@ -217,16 +273,16 @@ def test_killed_runs_converge_and_never_show_a_partial_publication(run_env, tmp_
     watcher.join(timeout=10)
     assert seen_broken == []
     assert set(killed_in) >= {"ingestion", "dbt"}, killed_in  # publish is short; it is killed when caught
-    after_kills = published_tables(published)
+    # every killed run is marked failed (by the refresh after it), and the last run succeeded
+    assert [instance.get_run_by_id(r).status for r in killed_runs] == [dg.DagsterRunStatus.FAILURE] * len(killed_runs)
+    assert instance.get_runs(limit=1)[0].status == dg.DagsterRunStatus.SUCCESS
+    # the same publication as a clean refresh of the same files (the session's, made in-process)
+    assert published_tables(published) == published_tables(sample_build.published)
 
-    clean_data = tmp_path / "clean"
-    clean_env = {**env, "SIW_DATA_DIR": str(clean_data)}
-    assert start_run(clean_env).wait(timeout=600) == 0
-    assert after_kills == published_tables(clean_data / "published" / "report.duckdb")
 
-
-def test_two_runs_at_once_serialise_without_an_error(run_env, tmp_path):
-    env, data = run_env
+@pytest.mark.slow  # refreshes in processes of their own, killed and rerun: minutes (make test-all)
+def test_two_runs_at_once_overlap_and_serialise_on_the_warehouse(run_env, tmp_path):
+    env, data, instance = run_env
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     runs = [start_run(env, log) for log in logs]
     for run, log in zip(runs, logs, strict=True):
@@ -235,6 +291,21 @@ def test_two_runs_at_once_serialise_without_an_error(run_env, tmp_path):
     con.execute(f"ATTACH '{data / 'published/report.duckdb'}' AS pub (READ_ONLY)")
     assert con.execute("SELECT count(*) FROM pub.reporting.refresh").fetchone()[0] == 2
     con.close()
+    records = instance.get_run_records()
+    assert len(records) == 2 and all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records)
+    (a, b) = sorted(records, key=lambda r: r.start_time)
+    assert b.start_time < a.end_time, "the second run started after the first had ended: no overlap was tested"
+    # ... and yet the steps that write the warehouse never ran at the same time
+    spans = {}
+    for record in records:
+        for event in instance.get_records_for_run(record.dagster_run.run_id).records:
+            entry = event.event_log_entry
+            if entry.step_key in STAGES and entry.dagster_event and entry.dagster_event.event_type_value in (
+                    "STEP_START", "STEP_SUCCESS"):
+                spans.setdefault((record.dagster_run.run_id, entry.step_key), []).append(entry.timestamp)
+    for step in STAGES:
+        (start_a, end_a), (start_b, end_b) = sorted(sorted(v) for k, v in spans.items() if k[1] == step)
+        assert end_a <= start_b, step
 
 
 # --- personal data ----------------------------------------------------------------------------

@@ -23,10 +23,13 @@ import pytest
 
 from orchestration import pipeline
 from orchestration.config import REPORTS_DIR
+from orchestration.report.assets import report_site
 from orchestration.report.build import ReportBuildFailed, build_site
 from conftest import query_db as published
 from test_reliability import personal_values
 
+# Evidence builds and every page in Chromium: minutes (make test-all).
+pytestmark = pytest.mark.slow
 PAGES = ["/", "/innovation/", "/partnerskaber/", "/barrierer/", "/boelger/", "/regioner/", "/interviews/",
          "/cases/", "/alle-spoergsmaal/", "/metode/"]
 
@@ -47,20 +50,19 @@ def percent(share: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, sample_tree):
-    """A refresh with the report, on the sample tree, into a data folder of this module."""
+def report(tmp_path_factory, sample_build):
+    """The session's sample build, copied, with its report: the report asset materialised on the copy.
+    (`make run`'s own path with the report on is the generic survey's test below.)"""
     root = tmp_path_factory.mktemp("report")
     landing, data = root / "landing", root / "data"
-    shutil.copytree(sample_tree, landing)
+    shutil.copytree(sample_build.landing, landing)
+    shutil.copytree(sample_build.data, data)
     with pytest.MonkeyPatch.context() as env, dg.instance_for_test(temp_dir=str(root)) as instance:
         env.setenv("SIW_LANDING_DIR", str(landing))
         env.setenv("SIW_DATA_DIR", str(data))
-        env.setenv("SIW_REPORT", "on")
-        env.setenv("DAGSTER_HOME", str(root))
-        env.setattr(dg.DagsterInstance, "get", staticmethod(lambda: instance))
-        assert pipeline.run(allow_sample=False) == 0
+        assert dg.materialize([report_site], instance=instance).success
         materialised = instance.get_latest_materialization_event(dg.AssetKey(["report", "site"]))
-    assert materialised is not None
+    assert materialised is not None and materialised.asset_materialization.metadata["pages"].value > 10
     return landing, data
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import math
-import shutil
 
 import duckdb
 import pandas as pd
 import pytest
 
-from orchestration import pipeline
 from orchestration.config import SEEDS_DIR
 
 Z = 1.959964
@@ -43,12 +41,9 @@ def analysis_base(landing) -> pd.DataFrame:
 
 
 @pytest.fixture
-def published(dirs, sample_tree, instance):
-    landing, data = dirs
-    shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
-    assert pipeline.run(allow_sample=False) == 0
-    con = duckdb.connect(str(data / "published/report.duckdb"), read_only=True)
-    yield landing, con
+def published(sample_build):
+    con = duckdb.connect(str(sample_build.published), read_only=True)
+    yield sample_build.landing, con
     con.close()
 
 

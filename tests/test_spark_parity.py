@@ -15,6 +15,8 @@ import pytest
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.publish.assets import PUBLISHED_TABLES
 
+# A Spark session and a refresh on it: minutes (make test-all).
+pytestmark = pytest.mark.slow
 TOLERANCE = 1e-9
 # What Spark and Derby leave in the working directory when nobody tells them otherwise.
 STRAY = ("metastore_db", "spark-warehouse", "derby.log")
@@ -32,17 +34,16 @@ def refresh(landing: Path, data: Path, engine: str) -> subprocess.CompletedProce
 
 
 @pytest.fixture(scope="module")
-def both(sample_tree, tmp_path_factory):
-    """The sample tree refreshed once on each engine: (duckdb data folder, spark data folder)."""
+def both(sample_build, tmp_path_factory):
+    """The sample tree refreshed on each engine: (duckdb data folder, spark data folder). The DuckDB side
+    is the session's sample build; Spark's is refreshed here."""
     root = tmp_path_factory.mktemp("parity")
     stray_before = {name for name in STRAY for folder in (PROJECT_ROOT, DBT_PROJECT_DIR) if (folder / name).exists()}
-    folders = {}
-    for engine in ("duckdb", "spark"):
-        folders[engine] = root / engine / "data"
-        run = refresh(sample_tree, folders[engine], engine)
-        assert run.returncode == 0, f"{engine} refresh failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    spark = root / "spark" / "data"
+    run = refresh(sample_build.landing, spark, "spark")
+    assert run.returncode == 0, f"spark refresh failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     stray_after = {name for name in STRAY for folder in (PROJECT_ROOT, DBT_PROJECT_DIR) if (folder / name).exists()}
-    return folders["duckdb"], folders["spark"], stray_after - stray_before
+    return sample_build.data, spark, stray_after - stray_before
 
 
 def published_frame(data: Path, table: str) -> pd.DataFrame:
@@ -81,9 +82,10 @@ def test_spark_seeds_keep_nulls_apostrophes_and_danish_letters(both):
     """dbt-spark's session method would load an empty cell as 'None' and break on an apostrophe."""
     _duck, spark, _stray = both
     folder = spark / "spark" / "warehouse" / "reference.db"
-    rows = duckdb.execute(f"SELECT case_no, label FROM read_parquet('{folder}/check_seed_traps/*.parquet') "
-                          "ORDER BY case_no").fetchall()
+    with duckdb.connect() as con:
+        rows = con.execute(f"SELECT case_no, label FROM read_parquet('{folder}/check_seed_traps/*.parquet') "
+                           "ORDER BY case_no").fetchall()
+        names = con.execute(f"SELECT list(kommune_navn ORDER BY kommune_kode) "
+                            f"FROM read_parquet('{folder}/ref_kommuner/*.parquet')").fetchone()[0]
     assert rows == [(1, "Ældre Sagen's frivillige"), (2, None), (3, "C:\\sti\\Århus")]
-    names = duckdb.execute(f"SELECT list(kommune_navn ORDER BY kommune_kode) "
-                           f"FROM read_parquet('{folder}/ref_kommuner/*.parquet')").fetchone()[0]
     assert len(names) == 98 and "København" in names and "Ærø" in names
