@@ -18,6 +18,10 @@ REPORTS_DIR = PROJECT_ROOT / "reports"
 
 # The development pseudonym key is public (it is in this file); production must set its own.
 DEV_PSEUDONYM_KEY = "siw-development-key-not-secret"
+# Every asset's owner in the UI, and the Dagster pool of the assets that write the data folder
+# (dagster.yaml limits it to one at a time): names every stage uses.
+OWNERS = ["team:data-engineering"]
+WAREHOUSE_POOL = "warehouse"
 # The engines dbt can build the warehouse on (profiles.yml has a target of each name).
 ENGINES = ("duckdb", "spark")
 # Every setting that changes what a refresh publishes, how or where it is built: a refresh after a

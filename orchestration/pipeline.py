@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import psutil
 
+from orchestration.adapters import free_pool_slots
 from orchestration.config import export_environment
 from orchestration.ingest.landing import discover_waves
 from orchestration.operations.fingerprint import fingerprint, record_refresh, unchanged_since_last_refresh
@@ -57,7 +58,7 @@ def reclaim_dead_runs(instance: dg.DagsterInstance) -> list[str]:
         pid = int(run.tags.get("siw/pid", "0"))
         if pid and not owner_alive(pid, run_start(instance, run)):
             instance.report_run_failed(run, f"the process {pid} of this refresh is gone (killed or crashed)")
-            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            free_pool_slots(instance, run.run_id)
             reclaimed.append(run.run_id)
     return reclaimed
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from orchestration.config import PROJECT_ROOT
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.reference import reference
 
 STUDIES_DIR = PROJECT_ROOT / "studies"

@@ -34,8 +34,8 @@ def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(buil
     failed = [e for e in instance.get_records_for_run(instance.get_runs(limit=1)[0].run_id).records
               if e.event_log_entry.dagster_event and e.event_log_entry.dagster_event.event_type_value
               == "ASSET_CHECK_EVALUATION"
-              and not e.event_log_entry.dagster_event.event_specific_data.passed]
-    names = {e.event_log_entry.dagster_event.event_specific_data.check_name for e in failed}
+              and not e.event_log_entry.dagster_event.asset_check_evaluation_data.passed]
+    names = {e.event_log_entry.dagster_event.asset_check_evaluation_data.check_name for e in failed}
     assert any(name.startswith("unique_combination_int_survey__rows") for name in names)
     materialized = {e.event_log_entry.dagster_event.asset_key.to_user_string()
                     for e in instance.get_records_for_run(instance.get_runs(limit=1)[0].run_id).records

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from orchestration.ingest.cases import read_cases
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.excel import open_workbook
 from orchestration.ingest.frame import read_frame
 from orchestration.ingest.interviews import COLUMNS, read_interview_log

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from conftest import answered_row, fetch, write_wave
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.survey import WaveReader
 from orchestration.sample_exports import survey_labels, survey_structure, survey_variables
 

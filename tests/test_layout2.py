@@ -12,7 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.survey import WaveReader
 
 KEY = b"test-key"

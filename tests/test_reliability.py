@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from conftest import answered_row, write_wave
 from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.cases import read_cases
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.interviews import read_interview_log
 from orchestration.ingest.survey import WaveReader
 from orchestration.sample_exports import survey_variables
@@ -352,7 +352,7 @@ def test_no_personal_data_in_marts_publication_or_event_log(built, instance):
     events = [entry for run in instance.get_runs() for entry in instance.all_logs(run.run_id)]
     assert events
     haystacks["dagster event log"] = "\n".join(
-        f"{entry.user_message}\t{entry.dagster_event.event_specific_data if entry.dagster_event else ''}"
+        f"{entry.user_message}\t{entry.dagster_event!r}"
         for entry in events)
     assert len(haystacks) > 20
     leaks = [(place, secret) for place, text in haystacks.items() for secret in secrets if secret in text]

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import answered_row, write_wave
 from orchestration import pipeline
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.survey import WaveReader
 from orchestration.study import DEFAULT_STUDIES, CONCEPTS, StudyInvalid, load_study, validate_study
 from test_layout2 import respondent, study_file, write_export

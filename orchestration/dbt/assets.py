@@ -15,8 +15,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.config import DBT_PROJECT_DIR, Settings, get_settings
-from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
+from orchestration.adapters import close_dbt_duckdb_connection
+from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, get_settings
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -76,7 +76,7 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             # and fetching them again cost 17 s a run (a third of the refresh; BENCHMARKS.md).
             yield from invocation.stream().fetch_row_counts()
         finally:
-            release_warehouse()
+            close_dbt_duckdb_connection()
 
 
 PARSE_STATE = "partial_parse.msgpack"
@@ -105,22 +105,6 @@ def run_target(settings: Settings, run_id: str) -> Iterator[Path]:
         for older in root.glob("run-*"):
             if older != target:
                 shutil.rmtree(older, ignore_errors=True)
-
-
-def release_warehouse() -> None:
-    """Close the in-process DuckDB connection that the row counts opened.
-
-    dagster-dbt reads them through dbt-duckdb in this process, whose connection manager keeps
-    the warehouse open (a class-level environment) after the step; DuckDB allows one writing
-    process per file, so another run's dbt would fail on the lock. dbt-duckdb has no public way
-    to close it, hence the private attributes.
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:  # noqa: SLF001
-        if DuckDBConnectionManager._ENV is not None:  # noqa: SLF001
-            DuckDBConnectionManager._ENV.close()  # noqa: SLF001
-            DuckDBConnectionManager._ENV = None  # noqa: SLF001
 
 
 # The dbt of this virtualenv, whatever PATH says (make run does not activate the venv).

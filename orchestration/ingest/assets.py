@@ -7,9 +7,9 @@ ingestion report, and fails its blocking check, so nothing downstream runs on it
 
 import dagster as dg
 
-from orchestration.config import get_settings
+from orchestration.config import OWNERS, WAREHOUSE_POOL, get_settings
 from orchestration.ingest.cases import read_cases
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.frame import read_frame
 from orchestration.ingest.interviews import read_interview_log
 from orchestration.ingest.landing import safe_files
@@ -19,8 +19,6 @@ from orchestration.ingest.survey import WaveReader
 from orchestration.study import StudyInvalid, validate_study
 from orchestration.warehouse_lock import holding_warehouse_lock
 
-WAREHOUSE_POOL = "warehouse"
-OWNERS = ["team:data-engineering"]
 survey_waves = dg.DynamicPartitionsDefinition(name="survey_waves")
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from orchestration.ingest.landing import LandingFile, describe
-from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
+from orchestration.folders import replace_folder
+from orchestration.ingest.rawstore import copy_to_parquet, write_registry
 from orchestration.reference import fold_label, keys, kommune_codes
 
 STATUSES = ("videreført", "afsluttet", "sat_på_pause")

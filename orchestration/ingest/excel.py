@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 
 MAX_UNPACKED_BYTES = 2 << 30  # 2 GiB: far above any real export, far below a zip bomb
 MAX_RATIO = 200  # xlsx parts compress ~10-20x; hundreds-fold is a bomb

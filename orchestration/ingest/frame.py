@@ -8,9 +8,10 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.landing import LandingFile, describe
-from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
+from orchestration.folders import replace_folder
+from orchestration.ingest.rawstore import copy_to_parquet, write_registry
 from orchestration.ingest.textfiles import read_small_csv
 from orchestration.reference import reference
 

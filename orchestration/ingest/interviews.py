@@ -16,10 +16,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from orchestration.ingest import excel
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.landing import LandingFile, describe
 from orchestration.ingest.pseudonym import hmac_python
-from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
+from orchestration.folders import replace_folder
+from orchestration.ingest.rawstore import copy_to_parquet, write_registry
 from orchestration.reference import fold_label, label_to_key
 
 SHEET = "Interviews"

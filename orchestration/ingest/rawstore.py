@@ -9,9 +9,6 @@ no set (and no registry), which the next run rebuilds.
 from __future__ import annotations
 
 import shutil
-import uuid
-from contextlib import contextmanager
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -20,26 +17,6 @@ import duckdb
 def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
     """Write the result of ``query`` to a parquet file (zstd)."""
     con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
-
-
-@contextmanager
-def replace_folder(target: Path) -> Iterator[Path]:
-    """Yield a scratch folder; on success it replaces ``target`` whole, on error it is dropped."""
-    scratch_root = target.parent.parent / ".scratch"  # raw/.scratch for every raw/<source>/<part>
-    scratch_root.mkdir(parents=True, exist_ok=True)
-    scratch = scratch_root / f"{target.name}-{uuid.uuid4().hex}"
-    scratch.mkdir()
-    try:
-        yield scratch
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = scratch_root / f"{target.name}-old-{uuid.uuid4().hex}"
-    if target.exists():
-        target.rename(old)
-    scratch.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def clean_scratch(raw_dir: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 
 
 def refusal_path(raw_dir: Path, name: str) -> Path:

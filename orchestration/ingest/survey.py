@@ -28,10 +28,11 @@ import pandera.polars as pa
 import polars as pl
 
 from orchestration.ingest import excel
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 from orchestration.ingest.landing import LandingFile, describe
 from orchestration.ingest.pseudonym import hmac_sql
-from orchestration.ingest.rawstore import copy_to_parquet, replace_folder, write_registry
+from orchestration.folders import replace_folder
+from orchestration.ingest.rawstore import copy_to_parquet, write_registry
 from orchestration.ingest.textfiles import open_text_export, read_records
 from orchestration.reference import kommune_codes
 from orchestration.study import CONCEPTS, DEFAULT_STUDIES, WaveStudy, check_mapping, study_for

@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.ingest.errors import SourceRefused
+from orchestration.errors import SourceRefused
 
 CHUNK_BYTES = 1 << 20
 DELIMITERS = (";", ",", "\t")

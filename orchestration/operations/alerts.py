@@ -23,12 +23,12 @@ def failure_reasons(events: Iterable[dg.DagsterEvent]) -> list[str]:
         if event is None:
             continue
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
+            evaluation = event.asset_check_evaluation_data
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
                 key = evaluation.asset_key.to_user_string()
                 reasons.append(f"check {evaluation.check_name} on {key} failed: {evaluation.description or ''}")
         if event.event_type_value == "STEP_FAILURE":
-            error = event.event_specific_data.error
+            error = event.step_failure_data.error
             message = error.message.strip().splitlines()[0] if error else ""
             if error and error.cause:
                 message = error.cause.message.strip().splitlines()[0]

@@ -16,9 +16,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.config import PROJECT_ROOT, Settings, get_settings
+from orchestration.config import OWNERS, PROJECT_ROOT, WAREHOUSE_POOL, Settings, get_settings
 from orchestration.duck import attach_warehouse, read_warehouse
-from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
 from orchestration.publish.method_tables import run_check_results, write_ingestion_issues, write_quality_checks
 from orchestration.quality.publication_gate import (SuiteResult, frames, parameters, suite_tables, validate,
                                                    wave_mappings)

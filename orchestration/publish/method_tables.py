@@ -78,7 +78,7 @@ def run_check_results(instance: dg.DagsterInstance, run_id: str) -> list[tuple]:
                                            limit=100_000).records
     rows = []
     for record in records:
-        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        evaluation = record.event_log_entry.dagster_event.asset_check_evaluation_data
         target = "/".join(evaluation.asset_key.path)
         stage = "pandera" if evaluation.check_name.startswith("pandera") or target.startswith("raw/") else "dbt"
         rows.append((stage, evaluation.check_name, target, bool(evaluation.passed), 1, 0 if evaluation.passed else 1))

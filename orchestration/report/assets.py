@@ -2,8 +2,7 @@
 
 import dagster as dg
 
-from orchestration.config import get_settings
-from orchestration.ingest.assets import OWNERS
+from orchestration.config import OWNERS, get_settings
 from orchestration.report.build import build_site
 
 

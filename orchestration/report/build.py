@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.config import REPORTS_DIR
-from orchestration.ingest.rawstore import replace_folder
+from orchestration.folders import replace_folder
 
 BUILD_TIMEOUT_S = 1800
 
