@@ -70,7 +70,7 @@ $(INSTALLED): requirements.lock
 manifest: $(MANIFEST)
 
 $(MANIFEST): $(INSTALLED) $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
-	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+	cd dbt_project && ../$(BIN)/python -m orchestration.config ../$(BIN)/dbt parse --profiles-dir . --quiet
 	touch $@
 
 # Debian's Chromium for the browser tests and a Java runtime for Spark (the machine's package

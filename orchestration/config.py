@@ -47,17 +47,17 @@ class Settings:
     environment: str
     engine: str
     duckdb_memory: str
+    spark_master: str
+    spark_driver_memory: str
+    spark_warehouse_dir: Path  # Spark's managed tables, one parquet folder each: <schema>.db/<table>/
     study_path: Path | None  # SIW_STUDY; None: the project's own study definitions (study.md)
+    git_sha: str | None  # SIW_GIT_SHA: the commit a deployment runs (None: ask git)
+    dagster_home: Path
 
     @property
     def spark_dir(self) -> Path:
         """Spark's metastore, warehouse and scratch (local mode; profiles.yml)."""
         return self.data_dir / "spark"
-
-    @property
-    def spark_warehouse_dir(self) -> Path:
-        """Spark's managed tables, one parquet folder each: ``<schema>.db/<table>/``."""
-        return Path(os.environ.get("SIW_SPARK_WAREHOUSE", self.spark_dir / "warehouse"))
 
     @property
     def raw_dir(self) -> Path:
@@ -139,9 +139,24 @@ def get_settings() -> Settings:
         # DuckDB's memory bound in ingestion and in dbt (profiles.yml reads the same variable):
         # beyond it DuckDB spills to disk, so a national-panel wave stays within the memory aim.
         duckdb_memory=os.environ.get("SIW_DUCKDB_MEMORY", "2GB"),
+        # Spark in this process (pyspark local mode; docs/scale-out.md for a cluster).
+        spark_master=os.environ.get("SIW_SPARK_MASTER", "local[2]"),
+        spark_driver_memory=os.environ.get("SIW_SPARK_DRIVER_MEMORY", "1g"),
+        spark_warehouse_dir=Path(os.environ.get("SIW_SPARK_WAREHOUSE", data_dir / "spark" / "warehouse")),
         # The study definition (study.md): which question of an export carries which concept.
         study_path=Path(os.environ["SIW_STUDY"]).resolve() if os.environ.get("SIW_STUDY") else None,
+        git_sha=os.environ.get("SIW_GIT_SHA") or None,
+        # Dagster's own variable: its instance (run history, schedules) lives there.
+        dagster_home=Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home"),
     )
+
+
+def suppression_limit() -> int:
+    """The disclosure limit, the dbt var ``suppression_limit`` declared in dbt_project.yml."""
+    import yaml  # dbt's and Dagster's dependency; imported here, where a setting needs it
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return int(project["vars"]["suppression_limit"])
 
 
 def result_settings() -> dict[str, str]:
@@ -149,14 +164,40 @@ def result_settings() -> dict[str, str]:
     return {name: os.environ.get(name, "") for name in RESULT_SETTINGS}
 
 
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """What dbt reads (profiles.yml and the sources' yml), every value resolved here: the yml files
+    have no defaults of their own. The ``SIW_DBT_*`` names are derived on every export, never set
+    by hand, so a value of one data folder never carries over to another."""
+    return {
+        "SIW_DATA_DIR": str(settings.data_dir),
+        "SIW_ENGINE": settings.engine,
+        "SIW_DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),  # Spark's logging configuration is there
+        "SIW_DBT_DUCKDB_MEMORY": settings.duckdb_memory,
+        "SIW_DBT_SPARK_MASTER": settings.spark_master,
+        "SIW_DBT_SPARK_DRIVER_MEMORY": settings.spark_driver_memory,
+        "SIW_DBT_SPARK_WAREHOUSE": str(settings.spark_warehouse_dir),
+    }
+
+
 def export_environment() -> Settings:
     """Put the resolved settings where child processes (dbt) read them, and turn telemetry off."""
     settings = get_settings()
-    os.environ["SIW_DATA_DIR"] = str(settings.data_dir)
-    os.environ["SIW_ENGINE"] = settings.engine
-    os.environ["SIW_DBT_PROJECT_DIR"] = str(DBT_PROJECT_DIR)  # profiles.yml points Spark's logging there
+    os.environ.update(dbt_environment(settings))
     for name in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS"):
         os.environ.setdefault(name, "1" if name == "DO_NOT_TRACK" else "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("SEND_ANONYMOUS_USAGE_STATS", "no")
     return settings
+
+
+def main(argv: list[str]) -> None:
+    """``python -m orchestration.config CMD...``: run CMD with the resolved settings exported (how
+    `make manifest` runs ``dbt parse``)."""
+    export_environment()
+    os.execvp(argv[0], argv)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -14,13 +14,12 @@ import datetime as dt
 import fcntl
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psutil
 
 from orchestration.adapters import free_pool_slots
-from orchestration.config import export_environment
+from orchestration.config import export_environment, get_settings
 from orchestration.ingest.landing import discover_waves
 from orchestration.operations.fingerprint import fingerprint, record_refresh, unchanged_since_last_refresh
 from orchestration.study import StudyInvalid, validate_study
@@ -80,7 +79,7 @@ def run_start(instance: dg.DagsterInstance, run: dg.DagsterRun) -> float:
 @contextlib.contextmanager
 def instance_setup_lock():
     """An exclusive file lock in DAGSTER_HOME while a refresh opens (and may create) the instance."""
-    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home")
+    home = get_settings().dagster_home
     home.mkdir(parents=True, exist_ok=True)
     with open(home / ".setup.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

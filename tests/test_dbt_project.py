@@ -49,7 +49,8 @@ def test_docs_generate_covers_every_model(built):
     _landing, data = built
     env = {**os.environ, "SIW_DATA_DIR": str(data)}
     target = data / "dbt_docs"
-    subprocess.run([DBT, "docs", "generate", "--profiles-dir", ".", "--target-path", str(target)],
+    subprocess.run([sys.executable, "-m", "orchestration.config", DBT, "docs", "generate", "--profiles-dir", ".",
+                    "--target-path", str(target)],
                    cwd=DBT_PROJECT_DIR, env=env, check=True, capture_output=True)
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())

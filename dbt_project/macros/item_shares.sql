@@ -91,6 +91,6 @@ select
     n_base_eased,
     {{ unless_suppressed('cast(n_eased as double) / n_base_eased', 'n_base_eased') }} as share_eased,
     {%- endif %}
-    n_base < {{ var('suppression_limit', 5) }} as suppressed
+    n_base < {{ var('suppression_limit') }} as suppressed
 from filled
 {%- endmacro %}

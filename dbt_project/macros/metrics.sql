@@ -34,7 +34,7 @@
 
 {#- The value, or NULL when the base is below the suppression limit (n < 5). -#}
 {% macro unless_suppressed(expression, n_base) -%}
-    case when {{ n_base }} >= {{ var('suppression_limit', 5) }} then {{ expression }} end
+    case when {{ n_base }} >= {{ var('suppression_limit') }} then {{ expression }} end
 {%- endmacro %}
 
 {#- The reporting segments: everyone, associations, municipal services. -#}
@@ -55,7 +55,7 @@
     {{ unless_suppressed('cast(' ~ n_yes ~ ' as double) / ' ~ n_base, n_base) }} as share,
     {{ unless_suppressed(wilson_low(n_yes, n_base), n_base) }} as ci_low,
     {{ unless_suppressed(wilson_high(n_yes, n_base), n_base) }} as ci_high,
-    {{ n_base }} < {{ var('suppression_limit', 5) }} as suppressed
+    {{ n_base }} < {{ var('suppression_limit') }} as suppressed
 {%- endmacro %}
 
 {#- Every wave x segment x item of a reference list for the waves whose study maps the concept (so

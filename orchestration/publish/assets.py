@@ -32,10 +32,10 @@ REGISTRIES = ("survey/wave=*/files.parquet", "interviews/log/files.parquet", "ca
               "frame/current/files.parquet")
 
 
-def git_sha() -> str:
+def git_sha(settings: Settings) -> str:
     """The commit the pipeline runs from (``SIW_GIT_SHA`` wins; 'unknown' outside a checkout)."""
-    if os.environ.get("SIW_GIT_SHA"):
-        return os.environ["SIW_GIT_SHA"]
+    if settings.git_sha:
+        return settings.git_sha
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
                               check=True, timeout=10).stdout.strip()
@@ -77,7 +77,7 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
                         "FROM prev.reporting.refresh")
             con.execute("DETACH prev")
         con.execute("INSERT INTO pub.reporting.refresh VALUES (?, ?, ?, ?)",
-                    [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), run_id, git_sha(),
+                    [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), run_id, git_sha(settings),
                      sources_sha256(con, settings.raw_dir)])
         con.execute("DETACH pub")
     except BaseException:

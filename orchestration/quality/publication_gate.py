@@ -20,7 +20,7 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-from orchestration.config import EXPECTATIONS_DIR, SEEDS_DIR
+from orchestration.config import EXPECTATIONS_DIR, SEEDS_DIR, suppression_limit
 from orchestration.duck import read_only
 from orchestration.reference import reference
 
@@ -102,12 +102,17 @@ def load_suite(table: str, params: dict | None = None) -> gx.ExpectationSuite:
     Great Expectations refuses an empty value set, yet a study may rightly publish a table with no
     rows for a concept it lacks: a value set whose parameter is an empty list becomes a sentinel,
     and "distinct values equal the empty set" the same statement as "no value outside {sentinel}";
-    so is every equal-set expectation of a table whose expected row count is 0.
+    so is every equal-set expectation of a table whose expected row count is 0. A row condition
+    names the disclosure limit as ``{suppression_limit}`` (the dbt var, never a number of its own).
     """
     spec = json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text(encoding="utf-8"))
+    limit = suppression_limit()
     expectations = []
     nothing_expected = params is not None and params.get(f"expected_rows_{table}") == 0
     for e in spec["expectations"]:
+        if "row_condition" in e["kwargs"]:
+            e = {**e, "kwargs": {**e["kwargs"], "row_condition": e["kwargs"]["row_condition"].format(
+                suppression_limit=limit)}}
         value_set = e["kwargs"].get("value_set")
         empty = isinstance(value_set, dict) and params is not None and params.get(value_set["$PARAMETER"]) == []
         if empty or (nothing_expected and e["type"] == "expect_column_distinct_values_to_equal_set"):

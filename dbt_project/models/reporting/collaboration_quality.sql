@@ -38,5 +38,5 @@ select
     n_base,
     {{ unless_suppressed('cast(score_sum as double) / n_base', 'n_base') }} as mean_score,
     {{ unless_suppressed('cast(n_high as double) / n_base', 'n_base') }} as share_high,
-    n_base < {{ var('suppression_limit', 5) }} as suppressed
+    n_base < {{ var('suppression_limit') }} as suppressed
 from filled

@@ -25,7 +25,7 @@ with measures as (
 shares as (
     select
         wave_id, segment, list, item, label_da, measure, n_base, n_yes,
-        n_base < {{ var('suppression_limit', 5) }} or n_yes is null as suppressed,
+        n_base < {{ var('suppression_limit') }} or n_yes is null as suppressed,
         cast(n_yes as double) / n_base as share,
         {{ wilson_low('n_yes', 'n_base') }} as ci_low,
         {{ wilson_high('n_yes', 'n_base') }} as ci_high

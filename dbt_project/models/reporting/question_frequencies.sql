@@ -75,5 +75,5 @@ select
     {{ unless_suppressed('cast(n as double) / n_base', 'n_base') }} as share,
     {{ unless_suppressed(wilson_low('n', 'n_base'), 'n_base') }} as ci_low,
     {{ unless_suppressed(wilson_high('n', 'n_base'), 'n_base') }} as ci_high,
-    n_base < {{ var('suppression_limit', 5) }} as suppressed
+    n_base < {{ var('suppression_limit') }} as suppressed
 from filled
