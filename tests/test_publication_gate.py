@@ -9,6 +9,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.errors import SourceRefused
+from orchestration.ingest.refusals import record_refusal
 from orchestration.operations.alerts import failure_reasons
 from conftest import query_db
 from orchestration.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR
@@ -60,7 +62,7 @@ def publish(instance) -> dg.ExecuteInProcessResult:
 
 
 def test_every_published_table_has_a_versioned_suite():
-    assert set(suite_tables()) == {*PUBLISHED_TABLES, "refresh"}
+    assert set(suite_tables()) == {*PUBLISHED_TABLES, "refresh", "ingestion_issues"}
     assert {"headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
             "interviews", "cases", "weights", "segment_differences", "wave_differences"} <= set(PUBLISHED_TABLES)
     for table in suite_tables():
@@ -153,3 +155,15 @@ def test_quality_checks_list_every_check_of_the_refresh(sample_build):
              if node["resource_type"] == "test" and len(node["depends_on"]["nodes"]) == 1
              and node["depends_on"]["nodes"][0].startswith("model.")}
     assert tests and tests <= {c for c, _t in by_stage["dbt"]}
+
+
+def test_an_ingestion_report_that_would_publish_an_e_mail_is_refused(data, instance):
+    """The ingestion report is written at publish time from the raw layer's records; its suite stops
+    one that carries personal data (a reason the masking did not cover)."""
+    record_refusal(data / "raw", "interviews", "interviews",
+                   SourceRefused(data / "interview_log.xlsx", "row 3 names ole.hansen@example.dk"))
+    before = (data / "published/report.duckdb").read_bytes()
+    result = publish(instance)
+    failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert not result.success and failed == {"gx_ingestion_issues"}
+    assert (data / "published/report.duckdb").read_bytes() == before
