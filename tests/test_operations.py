@@ -24,7 +24,8 @@ from orchestration.config import PROJECT_ROOT
 from orchestration.definitions import defs
 from orchestration.ingest.assets import raw_survey
 from orchestration.operations.alerts import write_alert
-from orchestration.operations.automation import PUBLISHED, freshness_checks, landing_zone_sensor, nightly_refresh
+from orchestration.operations.automation import (PUBLISHED, all_waves_tags, freshness_checks, landing_zone_sensor,
+                                                 nightly_refresh)
 from orchestration.pipeline import owner_alive
 
 
@@ -51,15 +52,16 @@ def test_nightly_refresh_targets_every_wave_at_two_in_copenhagen(landing, instan
     assert set(instance.get_dynamic_partitions("survey_waves")) == {"2020-06", "2021-03"}
 
 
-def test_sensor_requests_runs_for_new_files_and_nothing_for_unchanged_ones(landing, instance):
+def test_sensor_requests_one_run_for_new_files_and_nothing_for_unchanged_ones(landing, instance):
     first = evaluate_sensor(instance)
-    assert {r.partition_key for r in first.run_requests if r.partition_key} == {"2020-06", "2021-03"}
-    assert {r.tags.get("siw/source") for r in first.run_requests} >= {"interviews", "cases", "frame"}
+    (everything,) = first.run_requests  # five new sources, one run
+    assert everything.tags["dagster/asset_partition_range_start"] == "2020-06"
+    assert everything.tags["dagster/asset_partition_range_end"] == "2021-03"
+    assert everything.tags["siw/changed"] == "2020-06 2021-03 cases frame interviews"
     assert first.dynamic_partitions_requests[0].partition_keys == ["2020-06", "2021-03"]
-    survey_run = next(r for r in first.run_requests if r.partition_key == "2020-06")
-    keys = {k.to_user_string() for k in survey_run.asset_selection}
-    assert "raw/survey/respondents" in keys and "publish/report_database" in keys
-    assert "raw/interviews/interviews" not in keys
+    keys = {k.to_user_string() for k in everything.asset_selection}
+    assert {"raw/survey/respondents", "raw/interviews/interviews", "raw/cases/cases", "raw/frame/frame",
+            "publish/report_database"} <= keys
 
     second = evaluate_sensor(instance, first.cursor)
     assert second.run_requests == [] and second.cursor == first.cursor
@@ -70,11 +72,46 @@ def test_sensor_requests_runs_for_new_files_and_nothing_for_unchanged_ones(landi
         encoding="utf-8")
     third = evaluate_sensor(instance, second.cursor)
     (request,) = third.run_requests
-    assert request.tags["siw/source"] == "cases" and request.partition_key is None
+    assert request.tags["siw/changed"] == "cases" and "dagster/asset_partition_range_start" not in request.tags
     keys = {k.to_user_string() for k in request.asset_selection}
     assert "raw/cases/cases" in keys and "reporting/cases" in keys and "raw/survey/respondents" not in keys
     assert third.cursor != second.cursor
     assert json.loads(third.cursor)["cases/case-001.json"][2] != json.loads(second.cursor)["cases/case-001.json"][2]
+
+    # A wave and a source changed at once: still one run, every registered wave and the source.
+    instance.add_dynamic_partitions("survey_waves", ["2020-06", "2021-03"])
+    for name in ("survey/wave=2021-03/dataset.xlsx", "frame/population_frame.csv"):
+        (landing / name).write_bytes((landing / name).read_bytes() + b"\n")
+    (both,) = evaluate_sensor(instance, third.cursor).run_requests
+    assert both.tags["siw/changed"] == "2021-03 frame"
+    assert both.tags["dagster/asset_partition_range_start"] == "2020-06"
+    assert {"raw/survey/respondents", "raw/frame/frame"} <= {k.to_user_string() for k in both.asset_selection}
+
+
+def test_sensor_starts_from_what_the_raw_layer_registered(landing, instance):
+    """Files that a refresh already read (`make run` before `make dev`, a run before a restart)
+    trigger nothing on the sensor's first tick; a file changed since then does."""
+    instance.add_dynamic_partitions("survey_waves", ["2020-06", "2021-03"])
+    raw = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "raw"]
+    result = defs.resolve_job_def("refresh_job").execute_in_process(
+        instance=instance, asset_selection=raw, tags=all_waves_tags(["2020-06", "2021-03"]))
+    assert result.success
+    first = evaluate_sensor(instance)  # no cursor: a new instance's first tick
+    assert first.run_requests == []
+    assert set(json.loads(first.cursor)) >= {"survey/wave=2020-06/dataset.csv", "cases/case-001.json"}
+    (landing / "cases" / "case-001.json").write_bytes((landing / "cases" / "case-001.json").read_bytes() + b" ")
+    (request,) = evaluate_sensor(instance).run_requests
+    assert request.tags["siw/changed"] == "cases"
+
+
+def test_the_nightly_refresh_skips_when_nothing_changed_since_the_last_refresh(built, instance):
+    landing, _data = built
+    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                       scheduled_execution_time=datetime.datetime(2026, 11, 24, 2, 0))
+    skipped = nightly_refresh.evaluate_tick(context)
+    assert skipped.run_requests == [] and "nothing changed since the refresh of" in skipped.skip_message
+    (landing / "cases" / "case-001.json").write_bytes((landing / "cases" / "case-001.json").read_bytes() + b" ")
+    assert len(nightly_refresh.evaluate_tick(context).run_requests) == 1
 
 
 def test_sensor_ignores_a_folder_that_is_not_a_wave(landing, instance):
@@ -144,7 +181,7 @@ def test_the_sensor_requests_a_run_for_a_deleted_file(landing, instance):
     (landing / "cases" / "case-001.json").unlink()
     result = evaluate_sensor(instance, cursor)
     (request,) = result.run_requests
-    assert request.tags["siw/source"] == "cases"
+    assert request.tags["siw/changed"] == "cases"
     assert "cases/case-001.json" not in json.loads(result.cursor)
 
 

@@ -12,11 +12,13 @@ import json
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.config import get_settings
 from orchestration.ingest.assets import raw_cases, raw_frame, raw_interviews, raw_survey, survey_waves
 from orchestration.ingest.landing import discover_waves, inside, sha256_of
-from orchestration.publish.assets import PUBLISHED_TABLES
+from orchestration.operations.fingerprint import fingerprint, unchanged_since_last_refresh
+from orchestration.publish.assets import PUBLISHED_TABLES, REGISTRIES
 
 AUTOMATION_ON = get_settings().automation_on
 SENSOR_DEFAULT = dg.DefaultSensorStatus.RUNNING if AUTOMATION_ON else dg.DefaultSensorStatus.STOPPED
@@ -56,8 +58,13 @@ def without_survey() -> dg.AssetSelection:
              name="nightly_refresh",
              default_status=dg.DefaultScheduleStatus.RUNNING if AUTOMATION_ON else dg.DefaultScheduleStatus.STOPPED,
              description="Every night at 02:00 Copenhagen time: every wave, the interviews, the cases, dbt, the "
-                         "publication gate and the report. Unchanged waves are skipped by sha256.")
-def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+                         "publication gate and the report, unless nothing changed since the last successful "
+                         "refresh (landing files, code, settings). Unchanged waves are skipped by sha256.")
+def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    settings = get_settings()
+    last = unchanged_since_last_refresh(settings, fingerprint(settings))
+    if last:
+        return dg.SkipReason(f"nothing changed since the refresh of {last} (landing files, code, settings)")
     waves = register_waves(context.instance)
     run_key = f"nightly-{context.scheduled_execution_time:%Y-%m-%d}"
     if not waves:
@@ -86,6 +93,23 @@ def fingerprints(landing: Path, previous: dict) -> dict[str, list]:
     return current
 
 
+def ingested(landing: Path, raw_dir: Path) -> dict[str, list]:
+    """What the raw layer's file registries say was read from ``landing``: path -> [None, None, sha256].
+
+    The sensor's starting point when it has no cursor (a new instance, `make run` before `make dev`):
+    files a refresh already read are not new."""
+    globs = [str(raw_dir / pattern) for pattern in REGISTRIES if list(raw_dir.glob(pattern))]
+    if not globs:
+        return {}
+    with duckdb.connect() as con:
+        rows = con.execute(f"SELECT path, sha256 FROM read_parquet({globs}, union_by_name = true)").fetchall()
+    known = {}
+    for path, sha in rows:
+        if Path(path).is_relative_to(landing):
+            known[Path(path).relative_to(landing).as_posix()] = [None, None, sha]
+    return known
+
+
 def affected(changed: list[str]) -> tuple[set[str], set[str]]:
     """The waves and the other sources (interviews, cases, frame) that changed files belong to."""
     waves, sources = set(), set()
@@ -100,31 +124,33 @@ def affected(changed: list[str]) -> tuple[set[str], set[str]]:
 
 @dg.sensor(job=refresh_job, name="landing_zone_sensor", minimum_interval_seconds=60,
            default_status=SENSOR_DEFAULT,
-           description="Notices new or changed exports in the landing zone (sha256, with a cursor) and requests a "
-                       "run of just the affected wave or source and what is downstream of it.")
+           description="Notices new, changed or deleted exports in the landing zone (sha256, with a cursor that "
+                       "starts from the raw layer's file registries) and requests at most one run per tick: the "
+                       "changed waves and sources and what is downstream of them.")
 def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    landing = get_settings().landing_dir
-    previous = json.loads(context.cursor) if context.cursor else {}
+    settings = get_settings()
+    landing = settings.landing_dir
+    previous = json.loads(context.cursor) if context.cursor else ingested(landing, settings.raw_dir)
     current = fingerprints(landing, previous) if landing.is_dir() else {}
     changed = [p for p, f in current.items() if previous.get(p, [None, None, None])[2] != f[2]]
     changed += [p for p in previous if p not in current]  # a deleted file changes its source too
     waves, sources = affected(changed)
-    valid_waves = set(discover_waves(landing)[0]) if landing.is_dir() else set()
-    waves &= valid_waves
-    fresh = sorted(w for w in waves if not context.instance.has_dynamic_partition(survey_waves.name, w))
-    graph = context.repository_def.asset_graph
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    requests = [dg.RunRequest(run_key=f"wave-{wave}-{stamp}", partition_key=wave,
-                              asset_selection=list(dg.AssetSelection.assets(raw_survey).downstream().resolve(graph)),
-                              tags={"siw/trigger": "landing_zone_sensor", "siw/wave": wave})
-                for wave in sorted(waves)]
-    requests += [dg.RunRequest(run_key=f"{source}-{stamp}",
-                               asset_selection=list(dg.AssetSelection.assets(SOURCES[source]).downstream()
-                                                    .resolve(graph)),
-                               tags={"siw/trigger": "landing_zone_sensor", "siw/source": source})
-                 for source in sorted(sources)]
+    waves &= set(discover_waves(landing)[0]) if landing.is_dir() else set()
+    registered = list(context.instance.get_dynamic_partitions(survey_waves.name))
+    fresh = sorted(w for w in waves if w not in registered)
+    cursor = json.dumps(current, sort_keys=True)
+    if not waves and not sources:
+        return dg.SensorResult(run_requests=[], cursor=cursor)
+    # One run for everything that changed: all registered waves (unchanged ones skip by sha256)
+    # when a wave changed, and the changed sources, each with what is downstream of it.
+    selection = dg.AssetSelection.assets(*([raw_survey] if waves else []), *(SOURCES[s] for s in sorted(sources)))
+    request = dg.RunRequest(
+        run_key=f"landing-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}",
+        asset_selection=list(selection.downstream().resolve(context.repository_def.asset_graph)),
+        tags={**(all_waves_tags(registered + fresh) if waves else {}), "siw/trigger": "landing_zone_sensor",
+              "siw/changed": " ".join(sorted(waves) + sorted(sources))})
     return dg.SensorResult(
-        run_requests=requests, cursor=json.dumps(current, sort_keys=True),
+        run_requests=[request], cursor=cursor,
         dynamic_partitions_requests=[survey_waves.build_add_request(fresh)] if fresh else [])
 
 
