@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import pipeline
-from orchestration.config import DBT_PROJECT_DIR
+from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.definitions import defs
 
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -47,7 +47,7 @@ def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(buil
 
 def test_docs_generate_covers_every_model(built):
     _landing, data = built
-    env = {**os.environ, "SIW_DATA_DIR": str(data)}
+    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
     target = data / "dbt_docs"
     subprocess.run([sys.executable, "-m", "orchestration.config", DBT, "docs", "generate", "--profiles-dir", ".",
                     "--target-path", str(target)],
