@@ -20,7 +20,7 @@ import psutil
 
 from orchestration.adapters import free_pool_slots
 from orchestration.config import export_environment, get_settings
-from orchestration.ingest.landing import discover_waves
+from orchestration.ingest.landing import NO_SURVEY, discover_waves, survey_available
 from orchestration.operations.fingerprint import fingerprint, record_refresh, unchanged_since_last_refresh
 from orchestration.study import StudyInvalid, validate_study
 
@@ -95,6 +95,9 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
         print(f"The refresh did not start: {invalid}", file=sys.stderr)
         return 1
     ensure_landing(settings, allow_sample)
+    if not survey_available(settings.landing_dir, settings.raw_dir):
+        print(f"The refresh did not start: {NO_SURVEY}", file=sys.stderr)
+        return 1
     current = fingerprint(settings)
     last = None if force else unchanged_since_last_refresh(settings, current)
     if last:

@@ -20,6 +20,7 @@ import psutil
 import pytest
 from dagster._core.test_utils import freeze_time
 
+from orchestration import pipeline
 from orchestration.config import PROJECT_ROOT
 from orchestration.definitions import defs
 from orchestration.ingest.assets import raw_survey
@@ -185,9 +186,28 @@ def test_the_sensor_requests_a_run_for_a_deleted_file(landing, instance):
     assert "cases/case-001.json" not in json.loads(result.cursor)
 
 
-def test_the_nightly_refresh_without_a_registered_wave_leaves_the_survey_out(dirs, instance):
-    landing, _data = dirs
-    (landing / "cases").mkdir()
+def test_without_any_survey_wave_nothing_starts_and_nothing_is_published(dirs, sample_tree, instance, capsys):
+    """A landing zone with the other sources but no wave, and no wave ingested before: `make run`
+    stops with the reason, the schedule skips with it, the sensor requests nothing."""
+    landing, data = dirs
+    for source in ("interviews", "cases", "frame"):
+        shutil.copytree(sample_tree / source, landing / source)
+    assert pipeline.run(allow_sample=False) == 1
+    assert "no survey wave in the landing zone" in capsys.readouterr().err
+    assert not (data / "published").exists() and instance.get_runs() == []
+    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                       scheduled_execution_time=datetime.datetime(2026, 11, 23, 2, 0))
+    skipped = nightly_refresh.evaluate_tick(context)
+    assert skipped.run_requests == [] and "no survey wave" in skipped.skip_message
+    assert evaluate_sensor(instance).run_requests == []
+
+
+def test_the_nightly_refresh_without_a_registered_wave_leaves_the_survey_out(dirs, sample_build, instance):
+    """Waves ingested before (in the raw layer) but none registered in this instance (a new Dagster
+    home): the refresh runs without the survey step, on the raw layer as it is."""
+    landing, data = dirs
+    shutil.copytree(sample_build.data / "raw", data / "raw")
+    shutil.copytree(sample_build.landing / "cases", landing / "cases")
     context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
                                        scheduled_execution_time=datetime.datetime(2026, 11, 23, 2, 0))
     (request,) = nightly_refresh.evaluate_tick(context).run_requests

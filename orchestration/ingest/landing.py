@@ -79,3 +79,12 @@ def discover_waves(landing: Path) -> tuple[list[str], list[str]]:
         else:
             warnings.append(f"{folder}: not a wave folder (expected wave=YYYY-MM); ignored")
     return waves, warnings
+
+
+NO_SURVEY = ("no survey wave in the landing zone (survey/wave=YYYY-MM/) and none in the raw layer: "
+             "the warehouse has nothing to build on yet")
+
+
+def survey_available(landing: Path, raw_dir: Path) -> bool:
+    """Whether a refresh has survey data to build on: a wave delivered, or one ingested before."""
+    return bool(discover_waves(landing)[0]) or any(raw_dir.glob("survey/wave=*/respondents.parquet"))

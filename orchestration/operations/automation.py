@@ -16,7 +16,7 @@ import duckdb
 
 from orchestration.config import get_settings
 from orchestration.ingest.assets import raw_cases, raw_frame, raw_interviews, raw_survey, survey_waves
-from orchestration.ingest.landing import discover_waves, inside, sha256_of
+from orchestration.ingest.landing import NO_SURVEY, discover_waves, inside, sha256_of, survey_available
 from orchestration.operations.fingerprint import fingerprint, unchanged_since_last_refresh
 from orchestration.publish.assets import PUBLISHED_TABLES, REGISTRIES
 
@@ -62,6 +62,8 @@ def without_survey() -> dg.AssetSelection:
                          "refresh (landing files, code, settings). Unchanged waves are skipped by sha256.")
 def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     settings = get_settings()
+    if not survey_available(settings.landing_dir, settings.raw_dir):
+        return dg.SkipReason(NO_SURVEY)
     last = unchanged_since_last_refresh(settings, fingerprint(settings))
     if last:
         return dg.SkipReason(f"nothing changed since the refresh of {last} (landing files, code, settings)")
@@ -139,7 +141,7 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     registered = list(context.instance.get_dynamic_partitions(survey_waves.name))
     fresh = sorted(w for w in waves if w not in registered)
     cursor = json.dumps(current, sort_keys=True)
-    if not waves and not sources:
+    if not (waves or sources) or not survey_available(landing, settings.raw_dir):
         return dg.SensorResult(run_requests=[], cursor=cursor)
     # One run for everything that changed: all registered waves (unchanged ones skip by sha256)
     # when a wave changed, and the changed sources, each with what is downstream of it.
