@@ -41,7 +41,7 @@ def differences(a: Path, b: Path, table: str) -> int:
                            f"EXCEPT ALL SELECT * FROM a.reporting.{table}))").fetchone()[0]
 
 
-def test_layout_2_and_a_mixed_landing_zone_publish_the_numbers_of_layout_1(sample_build, sample_tree_layout2,
+def test_layout_2_and_a_mixed_landing_zone_publish_the_numbers_of_layout_1(sample_build, sample_tree_layout2, dirs,
                                                                           tmp_path, monkeypatch, instance):
     _landing, data1 = sample_build.landing, sample_build.data
     data2 = refresh(tmp_path, "layout2", sample_tree_layout2, monkeypatch)
