@@ -10,6 +10,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from conftest import fetch
 from orchestration.ingest.cases import read_cases
 from orchestration.errors import SourceRefused
 from orchestration.ingest.excel import open_workbook
@@ -35,8 +36,7 @@ def write_log(path, rows, sheet="Interviews", columns=COLUMNS):
 
 
 def parquet(data, path):
-    with duckdb.connect() as con:
-        return con.execute(f"SELECT * FROM read_parquet('{data / 'raw' / path}')").fetchall()
+    return fetch(f"SELECT * FROM read_parquet('{data / 'raw' / path}')")
 
 
 def test_interview_labels_matched_loosely_and_consent_respected(dirs):

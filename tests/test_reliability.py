@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from conftest import answered_row, write_wave
+from conftest import answered_row, fetch, write_wave
 from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.cases import read_cases
 from orchestration.errors import SourceRefused
@@ -82,9 +82,8 @@ def assert_accepted_or_refused(read, raw_target: Path, check_accepted) -> None:
 
 
 def raw_rows(path: Path, sql: str = "SELECT count(*) FROM t") -> list[tuple]:
-    with duckdb.connect() as con:
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet('{path}')")
-        return con.execute(sql).fetchall()
+    """``sql`` over one raw parquet file, named ``t``."""
+    return fetch(f"WITH t AS (SELECT * FROM read_parquet('{path}')) {sql}")
 
 
 def wave_was_read(result, raw_target: Path) -> None:

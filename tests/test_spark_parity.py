@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from conftest import fetch
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.publish.assets import PUBLISHED_TABLES
 
@@ -82,10 +83,8 @@ def test_spark_seeds_keep_nulls_apostrophes_and_danish_letters(both):
     """dbt-spark's session method would load an empty cell as 'None' and break on an apostrophe."""
     _duck, spark, _stray = both
     folder = spark / "spark" / "warehouse" / "reference.db"
-    with duckdb.connect() as con:
-        rows = con.execute(f"SELECT case_no, label FROM read_parquet('{folder}/check_seed_traps/*.parquet') "
-                           "ORDER BY case_no").fetchall()
-        names = con.execute(f"SELECT list(kommune_navn ORDER BY kommune_kode) "
-                            f"FROM read_parquet('{folder}/ref_kommuner/*.parquet')").fetchone()[0]
+    rows = fetch(f"SELECT case_no, label FROM read_parquet('{folder}/check_seed_traps/*.parquet') ORDER BY case_no")
+    (names,), = fetch(f"SELECT list(kommune_navn ORDER BY kommune_kode) "
+                      f"FROM read_parquet('{folder}/ref_kommuner/*.parquet')")
     assert rows == [(1, "Ældre Sagen's frivillige"), (2, None), (3, "C:\\sti\\Århus")]
     assert len(names) == 98 and "København" in names and "Ærø" in names
