@@ -6,6 +6,7 @@ Defaults give the embedded setup (everything under ``data/`` in the project fold
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +158,20 @@ def suppression_limit() -> int:
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     return int(project["vars"]["suppression_limit"])
+
+
+# The published tables the publish step writes itself (from the raw layer's records and the run's
+# checks); every other published table is a dbt model of models/reporting/.
+WRITTEN_AT_PUBLICATION = ("ingestion_issues", "quality_checks", "refresh")
+
+
+def published_tables() -> tuple[str, ...]:
+    """Every table of the publication: the reporting models of dbt's manifest (``make manifest``
+    prepares it) and the tables the publish step writes. The one list of them."""
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    models = {node["name"] for node in manifest["nodes"].values()
+              if node["resource_type"] == "model" and node["original_file_path"].startswith("models/reporting/")}
+    return tuple(sorted(models | set(WRITTEN_AT_PUBLICATION)))
 
 
 def result_settings() -> dict[str, str]:

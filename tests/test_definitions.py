@@ -19,7 +19,10 @@ EXPECTED_ASSETS = {
     "marts/dim_innovation_type", "marts/dim_partner_type", "marts/dim_barrier", "marts/dim_enabler", "marts/dim_date",
     "marts/dim_expert", "marts/dim_theme", "marts/dim_case", "marts/dim_case_organisation",
     "marts/fct_survey_response", "marts/fct_innovation", "marts/fct_partnership", "marts/fct_barrier",
-    "marts/fct_enabler", "marts/fct_interview_theme", "marts/fct_case_innovation",
+    "marts/fct_enabler", "marts/fct_interview_theme", "marts/fct_case_innovation", "marts/fct_headline_metric",
+    "marts/fct_answer", "marts/fct_interview", "marts/fct_population_frame", "marts/dim_metric", "marts/dim_question",
+    "marts/dim_wave_segment", "marts/dim_wave_metric", "marts/dim_value_label", "marts/dim_interview_sector",
+    "marts/dim_case_org_type",
     "reporting/headline_metrics", "reporting/innovation_types", "reporting/partner_types", "reporting/barriers",
     "reporting/enablers", "reporting/response", "reporting/interviews", "reporting/cases", "publish/report_database",
 }

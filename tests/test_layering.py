@@ -90,3 +90,75 @@ def test_the_suppression_limit_is_the_declared_dbt_var_everywhere():
     assert not [c for c in conditions if re.search(r"n_base\w* *[<>]=? *\d", c)]
     loaded = str([e.configuration.kwargs.get("row_condition") for e in load_suite("headline_metrics").expectations])
     assert "'n_base < 5'" in loaded and "'n_base >= 5'" in loaded and "{suppression_limit}" not in loaded
+
+
+# dbt's layers (dbt-labs' conventions, design.md) and what each may read. Seeds are the reference
+# lists: read where a list is turned into a dimension or a rule, never by reporting.
+READS = {"staging": {"source"}, "intermediate": {"staging", "intermediate", "seed"},
+         "marts": {"staging", "intermediate", "marts", "seed"}, "reporting": {"marts"}}
+# Published tables that are reference lists, not survey numbers: the only ones that read no fact.
+REFERENCE_TABLES = {"codebook", "disclosure_control", "labels", "metric_definitions"}
+
+
+def layer(node: dict) -> str:
+    """A manifest node's layer: its model folder, or 'source' / 'seed'."""
+    if node["resource_type"] in ("source", "seed"):
+        return node["resource_type"]
+    return Path(node["original_file_path"]).parts[1]
+
+
+def layering_faults(manifest: dict) -> list[str]:
+    """Every model that reads a layer it may not, and every published table that reads no fact."""
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    faults = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        parents = [nodes[p] for p in node["depends_on"]["nodes"]]
+        wrong = sorted(p["name"] for p in parents if layer(p) not in READS[layer(node)])
+        if wrong:
+            faults.append(f"{layer(node)} model {node['name']} reads {wrong}")
+        reads_fact = any(p["name"].startswith("fct_") for p in parents)
+        if layer(node) == "reporting" and reads_fact == (node["name"] in REFERENCE_TABLES):
+            faults.append(f"published table {node['name']} " + ("reads a fact" if reads_fact else "reads no fact"))
+    return faults
+
+
+def test_each_dbt_layer_reads_only_the_layers_beneath_it():
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    assert {layer(n) for n in manifest["nodes"].values() if n["resource_type"] == "model"} == set(READS)
+    assert layering_faults(manifest) == []
+
+
+def test_the_layering_rule_sees_a_shortcut():
+    def model(name, folder, *parents):
+        return {"resource_type": "model", "name": name, "original_file_path": f"models/{folder}/{name}.sql",
+                "depends_on": {"nodes": list(parents)}}
+    manifest = {"sources": {"source.raw": {"resource_type": "source", "name": "raw"}}, "nodes": {
+        "seed.ref": {"resource_type": "seed", "name": "ref", "original_file_path": "seeds/ref.csv"},
+        "m.stg": model("stg_x", "staging", "source.raw"),
+        "m.int": model("int_x", "intermediate", "m.stg", "m.dim"),
+        "m.dim": model("dim_x", "marts", "seed.ref"),
+        "m.fct": model("fct_x", "marts", "m.int"),
+        "m.ok": model("ok", "reporting", "m.fct", "m.dim"),
+        "m.short": model("short", "reporting", "m.int", "seed.ref"),
+        "m.labels": model("labels", "reporting", "m.dim"),
+    }}
+    assert layering_faults(manifest) == ["intermediate model int_x reads ['dim_x']",
+                                         "reporting model short reads ['int_x', 'ref']",
+                                         "published table short reads no fact"]
+
+
+def test_the_suppression_rule_is_written_once():
+    """One macro compares a base with the limit; every model and macro asks it; the report states the
+    limit from the publication (reporting.disclosure_control), never as a number of its own."""
+    sources = {p: p.read_text(encoding="utf-8") for folder in ("models", "macros")
+               for p in (DBT_PROJECT_DIR / folder).rglob("*.sql")}
+    assert [p.name for p, sql in sources.items() if "var('suppression_limit')" in sql] == ["metrics.sql"]
+    metrics = sources[DBT_PROJECT_DIR / "macros" / "metrics.sql"]
+    assert len(re.findall(r"var\('suppression_limit'\)", metrics)) == 1
+    assert len(re.findall(r"<\s*\{\{ suppression_limit\(\) \}\}", metrics)) == 1  # is_suppressed, the one comparison
+    assert not [p.name for p, sql in sources.items() if re.search(r"n_base\w* *[<>]=? *\d", sql)]
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "reports" / "pages").rglob("*.md")}
+    assert not [n for n, text in pages.items() if re.search(r"(under|færre end|mindst) \d+ svar|'under \d", text)]
+    assert sum("siw.disclosure_control" in text for text in pages.values()) >= 5

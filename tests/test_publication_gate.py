@@ -7,15 +7,16 @@ import shutil
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from orchestration.errors import SourceRefused
 from orchestration.ingest.refusals import record_refusal
 from orchestration.operations.alerts import failure_reasons
 from conftest import query_db
-from orchestration.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR
-from orchestration.publish.assets import PUBLISHED_TABLES, STORAGE_VERSION, published_report_database
-from orchestration.quality.publication_gate import load_suite, suite_tables
+from orchestration.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, published_tables
+from orchestration.publish.assets import DBT_TABLES, STORAGE_VERSION, published_report_database
+from orchestration.quality.publication_gate import AFTER_GATE, Gate, load_suite, suite_tables
 
 TAMPERING = {
     "shape": ("cases", "ALTER TABLE reporting.cases ADD COLUMN extra INTEGER",
@@ -62,9 +63,13 @@ def publish(instance) -> dg.ExecuteInProcessResult:
 
 
 def test_every_published_table_has_a_versioned_suite():
-    assert set(suite_tables()) == {*PUBLISHED_TABLES, "refresh", "ingestion_issues"}
+    assert set(suite_tables()) == set(published_tables())
     assert {"headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
-            "interviews", "cases", "weights", "segment_differences", "wave_differences"} <= set(PUBLISHED_TABLES)
+            "interviews", "cases", "weights", "segment_differences", "wave_differences"} <= set(DBT_TABLES)
+    assert {"ingestion_issues", "quality_checks", "refresh"} == set(published_tables()) - set(DBT_TABLES)
+    # and the report has an Evidence source of each
+    sources = {p.stem for p in (PROJECT_ROOT / "reports" / "sources" / "siw").glob("*.sql")}
+    assert set(published_tables()) <= sources, set(published_tables()) - sources
     for table in suite_tables():
         assert load_suite(table).expectations, table
     assert all(p.suffix == ".json" for p in EXPECTATIONS_DIR.iterdir())
@@ -144,7 +149,9 @@ def test_quality_checks_list_every_check_of_the_refresh(sample_build):
     for stage, check, target, *_ in rows:
         by_stage.setdefault(stage, set()).add((check, target))
     assert set(by_stage) == {"pandera", "dbt", "great_expectations"}
-    assert by_stage["great_expectations"] == {(f"gx_{t}", f"reporting/{t}") for t in suite_tables()}
+    # every suite but the one of this very table, which checks it after it is written
+    assert by_stage["great_expectations"] == {(f"gx_{t}", f"reporting/{t}") for t in suite_tables()
+                                              if t not in AFTER_GATE}
     suites = {c: n for s, c, _t, _p, n, _f in rows if s == "great_expectations"}
     assert suites["gx_headline_metrics"] == len(load_suite("headline_metrics").expectations)
     assert {t for _c, t in by_stage["pandera"]} >= {"raw/survey/respondents", "raw/interviews/interviews",
@@ -167,3 +174,19 @@ def test_an_ingestion_report_that_would_publish_an_e_mail_is_refused(data, insta
     failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
     assert not result.success and failed == {"gx_ingestion_issues"}
     assert (data / "published/report.duckdb").read_bytes() == before
+
+
+def test_the_list_of_checks_has_its_own_suite(sample_build, tmp_path):
+    """reporting.quality_checks is checked after the suites it lists: it fails on a suite recorded as
+    failed and on a check listed twice, and passes as the refresh wrote it."""
+    written = query_db(sample_build.published, "SELECT * FROM reporting.quality_checks", frame=True)
+    gate = Gate({}, tmp_path / "docs")
+    (clean,) = gate.check({"quality_checks": written})
+    assert clean.success and clean.evaluated == len(load_suite("quality_checks").expectations)
+    failed = written.copy()
+    failed.loc[failed.index[failed.stage == "great_expectations"][0], "passed"] = False
+    twice = pd.concat([written, written.head(1)], ignore_index=True)
+    (one, two) = Gate({}, tmp_path / "docs2").check({"quality_checks": failed}) + Gate(
+        {}, tmp_path / "docs3").check({"quality_checks": twice})
+    assert not one.success and [f["kind"] for f in one.failures] == ["plausibility"]
+    assert not two.success and [f["expectation"] for f in two.failures] == ["expect_compound_columns_to_be_unique"]

@@ -27,12 +27,11 @@ from orchestration.ingest.cases import read_cases
 from orchestration.errors import SourceRefused
 from orchestration.ingest.interviews import read_interview_log
 from orchestration.ingest.survey import WaveReader
+from orchestration.publish.assets import DBT_TABLES
 from orchestration.sample_exports import survey_variables
 
 FUZZ = settings(max_examples=40, deadline=dt.timedelta(seconds=30), derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
-                    "interviews", "cases")
 
 
 def mutate(data: bytes, kind: str, position: float, payload: bytes) -> bytes:
@@ -200,7 +199,7 @@ def published_tables(path: Path) -> dict[str, list]:
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{path}' AS pub (READ_ONLY)")
-        return {t: con.execute(f"SELECT * FROM pub.reporting.{t} ORDER BY ALL").fetchall() for t in PUBLISHED_TABLES}
+        return {t: con.execute(f"SELECT * FROM pub.reporting.{t} ORDER BY ALL").fetchall() for t in DBT_TABLES}
     finally:
         con.close()
 

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import fetch
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
-from orchestration.publish.assets import PUBLISHED_TABLES
+from orchestration.publish.assets import DBT_TABLES
 
 # A Spark session and a refresh on it: minutes (make test-all).
 pytestmark = pytest.mark.slow
@@ -60,12 +60,12 @@ def test_spark_built_the_warehouse_in_its_own_folder(both):
     assert (duck / "warehouse.duckdb").exists() and not (duck / "spark").exists()
     assert not (spark / "warehouse.duckdb").exists()
     tables = {p.name for p in (spark / "spark" / "warehouse" / "reporting.db").iterdir()}
-    assert set(PUBLISHED_TABLES) <= tables
+    assert set(DBT_TABLES) <= tables
     assert (spark / "spark" / "metastore_db").is_dir()
     assert not stray, f"Spark left {stray} in the working directory"
 
 
-@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+@pytest.mark.parametrize("table", DBT_TABLES)
 def test_every_reporting_table_is_equal_on_both_engines(both, table):
     duck, spark, _stray = both
     left, right = published_frame(duck, table), published_frame(spark, table)

@@ -40,10 +40,12 @@ def raw_frame(data) -> pd.DataFrame:
 def expected_weighted(data) -> pd.DataFrame:
     """Weighted share and Kish n per wave x segment x metric, from respondent-level inputs."""
     rows = frame_of(data / "warehouse.duckdb", """
-        SELECT f.wave_id, f.line, f.segment, f.metric, f.in_base, f.is_yes, r.segment AS cell_segment, a.region_navn
+        SELECT f.wave_id, f.line, s.segment, f.metric, f.in_base, f.is_yes, r.segment AS cell_segment, a.region_navn
         FROM intermediate.int_survey__headline_flags f
         JOIN intermediate.int_survey__rows r USING (wave_id, line)
-        JOIN intermediate.int_survey__respondent_area a USING (wave_id, line)""")
+        JOIN intermediate.int_survey__respondent_area a USING (wave_id, line)
+        JOIN (VALUES ('alle'), ('forening'), ('kommunalt_tilbud')) AS s(segment)
+          ON s.segment = 'alle' OR s.segment = r.segment  -- each row under alle and its own segment""")
     frame = raw_frame(data)
     base = rows[(rows.metric == "markant_innovation") & (rows.segment == "alle")]  # every base row once
     cells = base.groupby(["wave_id", "region_navn", "cell_segment"]).size().rename("n_cell").reset_index()

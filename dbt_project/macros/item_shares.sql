@@ -1,29 +1,74 @@
-{#- Share table of a 0/1 item concept (innovation_types, partner_types): per wave x segment x reference item,
-    base = item not blank, yes = item 1; Wilson interval, suppression below n = 5. -#}
-{% macro item_shares(concept, reference, key_name) -%}
-with grid as (
-    {{ item_grid(reference, concept) }}
-),
+{#- The item tables (metrics.md: innovation_types, partner_types, barriers, enablers) and their
+    segment differences, from the facts of the item concepts joined to fct_survey_response for
+    the analysis base (statoverall 4, current rows) and the segment. -#}
 
-counted as (
-    select
-        a.wave_id, s.segment,
-        a.item,
-        count(*) as n_base,
-        sum(case when a.value_code = 1 then 1 else 0 end) as n_yes
-    from {{ ref('int_survey__base_answers') }} as a
-    {{ in_segments('a') }}
-    where a.concept = '{{ concept }}'
-    group by a.wave_id, s.segment, a.item
-),
+{#- Every wave x segment x item of a dimension for the waves whose study maps the concept (so
+    that empty cells are published, suppressed; an unmapped concept publishes no rows). -#}
+{% macro item_grid(dimension, key_column, concept) -%}
+    select s.wave_id, s.segment, d.{{ key_column }} as key, d.label_da
+    from {{ ref('dim_wave_segment') }} as s
+    inner join (select distinct wave_id from {{ ref('dim_question') }} where concept = '{{ concept }}') as w
+        on s.wave_id = w.wave_id
+    cross join {{ ref(dimension) }} as d
+{%- endmacro %}
 
-filled as (
-    select g.wave_id, g.segment, g.key, g.label_da, g.item,
+{#- The fact's rows of base respondents, each under 'alle' and its own segment. -#}
+{% macro base_item_rows(fact, where) -%}
+    select s.segment, f.*
+    from {{ ref(fact) }} as f
+    inner join {{ ref('fct_survey_response') }} as r
+        on f.wave_id = r.wave_id and f.line = r.line
+    {{ in_segments('r') }}
+    where r.is_completed and {{ where }}
+{%- endmacro %}
+
+{#- Counts of a 0/1 item concept per wave x segment x item: n_base (item answered), n_yes (ticked). -#}
+{% macro item_share_counts(concept, fact, dimension, key_column, yes_column, where='true') -%}
+    select g.wave_id, g.segment, g.key, g.label_da,
            cast(coalesce(c.n_base, 0) as integer) as n_base,
            cast(coalesce(c.n_yes, 0) as integer) as n_yes
-    from grid as g
-    left join counted as c
-        on g.wave_id = c.wave_id and g.segment = c.segment and g.item = c.item
+    from ({{ item_grid(dimension, key_column, concept) }}) as g
+    left join (
+        select wave_id, segment, {{ key_column }} as key,
+               count(*) as n_base,
+               sum(case when {{ yes_column }} then 1 else 0 end) as n_yes
+        from ({{ base_item_rows(fact, where) }}) as a
+        group by wave_id, segment, {{ key_column }}
+    ) as c
+        on g.wave_id = c.wave_id and g.segment = c.segment and g.key = c.key
+{%- endmacro %}
+
+{#- Counts of a 1-5 matrix concept per wave x segment x item: n_base (score 1..5, "ved ikke" left
+    out), the mean score, n_high (4-5), and for barriers the eased item (n_base_eased, n_eased). -#}
+{% macro item_score_counts(concept, fact, dimension, key_column, score_column, high_column, eased_column=none) -%}
+    select g.wave_id, g.segment, g.key, g.label_da,
+           cast(coalesce(c.n_base, 0) as integer) as n_base,
+           c.mean_score,
+           cast(coalesce(c.n_high, 0) as integer) as n_high
+           {%- if eased_column %},
+           cast(coalesce(c.n_base_eased, 0) as integer) as n_base_eased,
+           cast(coalesce(c.n_eased, 0) as integer) as n_eased
+           {%- endif %}
+    from ({{ item_grid(dimension, key_column, concept) }}) as g
+    left join (
+        select wave_id, segment, {{ key_column }} as key,
+               count({{ score_column }}) as n_base,
+               avg(cast({{ score_column }} as double)) as mean_score,
+               sum(case when {{ high_column }} then 1 else 0 end) as n_high
+               {%- if eased_column %},
+               count({{ eased_column }}) as n_base_eased,
+               sum(case when {{ eased_column }} then 1 else 0 end) as n_eased
+               {%- endif %}
+        from ({{ base_item_rows(fact, 'true') }}) as a
+        group by wave_id, segment, {{ key_column }}
+    ) as c
+        on g.wave_id = c.wave_id and g.segment = c.segment and g.key = c.key
+{%- endmacro %}
+
+{#- The published share table of a 0/1 item concept: Wilson interval, suppression. -#}
+{% macro item_shares(key_name, counts) -%}
+with counted as (
+    {{ counts }}
 )
 
 select
@@ -33,50 +78,13 @@ select
     label_da,
     n_base,
     {{ share_columns('n_yes', 'n_base') }}
-from filled
+from counted
 {%- endmacro %}
 
-{#- Score table of a 1-5 matrix concept (barriers, enablers): base = item in 1..5 ("ved ikke"
-    left out), mean score and share 4-5; for barriers also the eased item (barriers_eased) share. -#}
-{% macro item_scores(concept, reference, key_name, eased_concept=none) -%}
-with grid as (
-    {{ item_grid(reference, concept) }}
-),
-
-items as (
-    select a.wave_id, s.segment, a.concept, a.value_code, a.item
-    from {{ ref('int_survey__base_answers') }} as a
-    {{ in_segments('a') }}
-    where a.concept in ('{{ concept }}'{% if eased_concept %}, '{{ eased_concept }}'{% endif %})
-),
-
-counted as (
-    select
-        wave_id, segment, item,
-        sum(case when concept = '{{ concept }}' and value_code between 1 and 5 then 1 else 0 end) as n_base,
-        avg(case when concept = '{{ concept }}' and value_code between 1 and 5 then cast(value_code as double) end)
-            as mean_score,
-        sum(case when concept = '{{ concept }}' and value_code in (4, 5) then 1 else 0 end) as n_high
-        {%- if eased_concept %},
-        sum(case when concept = '{{ eased_concept }}' then 1 else 0 end) as n_base_eased,
-        sum(case when concept = '{{ eased_concept }}' and value_code = 1 then 1 else 0 end) as n_eased
-        {%- endif %}
-    from items
-    group by wave_id, segment, item
-),
-
-filled as (
-    select g.wave_id, g.segment, g.key, g.label_da,
-           cast(coalesce(c.n_base, 0) as integer) as n_base,
-           c.mean_score,
-           coalesce(c.n_high, 0) as n_high
-           {%- if eased_concept %},
-           cast(coalesce(c.n_base_eased, 0) as integer) as n_base_eased,
-           coalesce(c.n_eased, 0) as n_eased
-           {%- endif %}
-    from grid as g
-    left join counted as c
-        on g.wave_id = c.wave_id and g.segment = c.segment and g.item = c.item
+{#- The published score table of a 1-5 matrix concept: mean, share 4-5 (and share eased). -#}
+{% macro item_scores(key_name, counts, eased=false) -%}
+with counted as (
+    {{ counts }}
 )
 
 select
@@ -87,10 +95,26 @@ select
     n_base,
     {{ unless_suppressed('mean_score', 'n_base') }} as mean_score,
     {{ unless_suppressed('cast(n_high as double) / n_base', 'n_base') }} as share_high,
-    {%- if eased_concept %}
+    {%- if eased %}
     n_base_eased,
     {{ unless_suppressed('cast(n_eased as double) / n_base_eased', 'n_base_eased') }} as share_eased,
     {%- endif %}
-    n_base < {{ var('suppression_limit') }} as suppressed
-from filled
+    {{ is_suppressed('n_base') }} as suppressed
+from counted
+{%- endmacro %}
+
+{#- The counts of each item concept, as the item tables and their differences read them. -#}
+{% macro innovation_type_counts() -%}
+    {{ item_share_counts('innovation_types', 'fct_innovation', 'dim_innovation_type', 'innovation_type_key', 'is_selected') }}
+{%- endmacro %}
+{% macro partner_type_counts() -%}
+    {{ item_share_counts('partner_types', 'fct_partnership', 'dim_partner_type', 'partner_type_key', 'is_new_partner',
+                         where="f.partnership_source = 'survey'") }}
+{%- endmacro %}
+{% macro barrier_counts() -%}
+    {{ item_score_counts('barriers', 'fct_barrier', 'dim_barrier', 'barrier_key', 'hinder_score', 'hinder_high',
+                         eased_column='is_eased') }}
+{%- endmacro %}
+{% macro enabler_counts() -%}
+    {{ item_score_counts('enablers', 'fct_enabler', 'dim_enabler', 'enabler_key', 'enabler_score', 'enabler_high') }}
 {%- endmacro %}

@@ -14,6 +14,7 @@ from {{ ref(seed) }}
 {% macro item_selection_fact(concept, dimension, key_name) -%}
 select
     a.wave_id,
+    a.line,
     a.respondent_key,
     d.{{ key_name }},
     a.value_code = 1 as is_selected

@@ -32,9 +32,18 @@
     cast({{ expression }} as decimal(38, 18))
 {%- endmacro %}
 
-{#- The value, or NULL when the base is below the suppression limit (n < 5). -#}
+{#- Disclosure control, the one rule: a cell on fewer answers than the suppression limit (dbt var
+    suppression_limit) is suppressed. -#}
+{% macro suppression_limit() -%}
+    {{ var('suppression_limit') }}
+{%- endmacro %}
+{% macro is_suppressed(n_base) -%}
+    ({{ n_base }} < {{ suppression_limit() }})
+{%- endmacro %}
+
+{#- The value, or NULL when its cell is suppressed. -#}
 {% macro unless_suppressed(expression, n_base) -%}
-    case when {{ n_base }} >= {{ var('suppression_limit') }} then {{ expression }} end
+    case when not {{ is_suppressed(n_base) }} then {{ expression }} end
 {%- endmacro %}
 
 {#- The reporting segments: everyone, associations, municipal services. -#}
@@ -49,23 +58,13 @@
         on s.segment = 'alle' or s.segment = {{ alias }}.segment
 {%- endmacro %}
 
-{#- The published columns of a share: n_yes, share, Wilson ci_low / ci_high, suppressed (NULLs below 5). -#}
+{#- The published columns of a share: n_yes, share, Wilson ci_low / ci_high, suppressed (NULLs when suppressed). -#}
 {% macro share_columns(n_yes, n_base) -%}
     {{ unless_suppressed(n_yes, n_base) }} as n_yes,
     {{ unless_suppressed('cast(' ~ n_yes ~ ' as double) / ' ~ n_base, n_base) }} as share,
     {{ unless_suppressed(wilson_low(n_yes, n_base), n_base) }} as ci_low,
     {{ unless_suppressed(wilson_high(n_yes, n_base), n_base) }} as ci_high,
-    {{ n_base }} < {{ var('suppression_limit') }} as suppressed
-{%- endmacro %}
-
-{#- Every wave x segment x item of a reference list for the waves whose study maps the concept (so
-    that empty cells are published, suppressed; an unmapped concept publishes no rows). -#}
-{% macro item_grid(reference, concept) -%}
-    select s.wave_id, s.segment, r.item, r.key, r.label_da
-    from {{ ref('int_survey__wave_segments') }} as s
-    inner join (select distinct wave_id from {{ ref('stg_survey__variables') }} where concept = '{{ concept }}') as w
-        on s.wave_id = w.wave_id
-    cross join {{ ref(reference) }} as r
+    {{ is_suppressed(n_base) }} as suppressed
 {%- endmacro %}
 
 {#- The key of an organisation named in a case (public names, so a plain hash is enough). -#}

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 
-from orchestration.config import OWNERS, PROJECT_ROOT, WAREHOUSE_POOL, Settings, get_settings
+from orchestration.config import (OWNERS, PROJECT_ROOT, WAREHOUSE_POOL, WRITTEN_AT_PUBLICATION, Settings,
+                                  get_settings, published_tables)
 from orchestration.duck import attach_warehouse, read_warehouse
 from orchestration.publish.method_tables import run_check_results, write_ingestion_issues, write_quality_checks
-from orchestration.quality.publication_gate import (SuiteResult, frames, parameters, suite_tables, validate,
+from orchestration.quality.publication_gate import (AFTER_GATE, Gate, SuiteResult, frames, parameters, suite_tables,
                                                    wave_mappings)
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 STORAGE_VERSION = "v1.4.0"
-PUBLISHED_TABLES = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
-                    "interviews", "cases", "area_metrics", "collaboration_quality", "case_partnerships",
-                    "labels", "interviews_by_sector", "weights", "segment_differences", "wave_differences",
-                    "item_segment_differences", "codebook", "question_frequencies", "metric_definitions")
+# The dbt reporting models, copied from the warehouse (the rest the publish step writes itself).
+DBT_TABLES = tuple(t for t in published_tables() if t not in WRITTEN_AT_PUBLICATION)
 REGISTRIES = ("survey/wave=*/files.parquet", "interviews/log/files.parquet", "cases/all/files.parquet",
               "frame/current/files.parquet")
 
@@ -63,7 +63,7 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
         attach_warehouse(con, settings)
         con.execute(f"ATTACH '{candidate}' AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
         con.execute("CREATE SCHEMA pub.reporting")
-        for table in PUBLISHED_TABLES:
+        for table in DBT_TABLES:
             con.execute(f"CREATE TABLE pub.reporting.{table} AS SELECT * FROM wh.reporting.{table}")
         write_ingestion_issues(con, "pub.reporting.ingestion_issues", settings.raw_dir)
         # A wave left unweighted (no frame, or a cell it lacks) is part of the ingestion report too.
@@ -94,23 +94,23 @@ def waves_in_warehouse(settings: Settings) -> list[str]:
         return [r[0] for r in con.execute("SELECT wave_id FROM marts.dim_wave ORDER BY wave_id").fetchall()]
 
 
-def run_gate(settings: Settings, candidate: Path) -> list[SuiteResult]:
-    """Validate the candidate with every suite against the current publication."""
-    tables = frames(candidate, settings.published_path)
+def gate_for(settings: Settings, tables: dict) -> Gate:
+    """The publication gate of a candidate's tables, with the parameters the warehouse implies."""
     params = parameters(tables, wave_mappings(settings.raw_dir, waves_in_warehouse(settings)),
                         settings.max_completed_shrink)
-    return validate(tables, params, settings.data_docs_dir)
+    return Gate(params, settings.data_docs_dir)
 
 
-def record_checks(candidate: Path, results: list[SuiteResult], run_checks: list[tuple]) -> None:
-    """Add reporting.quality_checks to the audited candidate: this run's checks and the gate's suites."""
+def record_checks(candidate: Path, results: list[SuiteResult], run_checks: list[tuple]) -> pd.DataFrame:
+    """Add reporting.quality_checks to the audited candidate (this run's checks and the gate's suites);
+    return it for its own suite."""
     rows = run_checks + [("great_expectations", f"gx_{r.table}", f"reporting/{r.table}", r.success, r.evaluated,
                           len(r.failures)) for r in results]
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{candidate}' AS pub")
         write_quality_checks(con, "pub.reporting.quality_checks", rows)
-        con.execute("DETACH pub")
+        return con.execute("SELECT * FROM pub.reporting.quality_checks").df()
     finally:
         con.close()
 
@@ -130,7 +130,7 @@ def publish(candidate: Path, target: Path) -> None:
 @dg.multi_asset(
     specs=[dg.AssetSpec(
         ["publish", "report_database"],
-        deps=[dg.AssetKey(["reporting", t]) for t in PUBLISHED_TABLES],
+        deps=[dg.AssetKey(["reporting", t]) for t in DBT_TABLES],
         group_name="publish",
         owners=OWNERS,
         kinds={"duckdb", "great_expectations"},
@@ -151,7 +151,14 @@ def published_report_database(context: dg.AssetExecutionContext):
     settings = get_settings()
     candidate = build_candidate(settings, context.run_id)
     try:
-        results = run_gate(settings, candidate)
+        tables = frames(candidate, settings.published_path)
+        gate = gate_for(settings, tables)
+        results = gate.check(tables)
+        if all(r.success for r in results):
+            # The list of checks is written from the results above, then checked by its own suite.
+            written = record_checks(candidate, results, run_check_results(context.instance, context.run_id))
+            results += gate.check({table: written for table in AFTER_GATE})
+        gate.build_docs()
     except BaseException:
         candidate.unlink(missing_ok=True)
         raise
@@ -168,11 +175,6 @@ def published_report_database(context: dg.AssetExecutionContext):
                           + " | ".join(r.describe() for r in results if not r.success))
         yield from checks
         return
-    try:
-        record_checks(candidate, results, run_check_results(context.instance, context.run_id))
-    except BaseException:
-        candidate.unlink(missing_ok=True)
-        raise
     publish(candidate, settings.published_path)
     context.log.info(f"published {settings.published_path}")
     yield dg.MaterializeResult(asset_key=["publish", "report_database"], check_results=checks, metadata={

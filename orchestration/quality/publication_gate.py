@@ -124,9 +124,10 @@ def load_suite(table: str, params: dict | None = None) -> gx.ExpectationSuite:
 
 
 def frames(candidate: Path, previous: Path | None) -> dict[str, pd.DataFrame]:
-    """Every suite's table of the candidate, read-only; ``response`` gains the ratio to the previous one."""
+    """Every suite's table of the candidate but those written after the gate, read-only; ``response``
+    gains the ratio to the previous one."""
     with read_only(candidate) as con:
-        tables = {t: con.execute(f"SELECT * FROM reporting.{t}").df() for t in suite_tables()}
+        tables = {t: con.execute(f"SELECT * FROM reporting.{t}").df() for t in suite_tables() if t not in AFTER_GATE}
     weights = tables["weights"]
     # Relative: summing a cell's 400,000 equal weights leaves ~1e-6 in absolute terms at panel scale.
     population = pd.to_numeric(weights["population"])
@@ -147,7 +148,7 @@ def parameters(tables: dict[str, pd.DataFrame], shapes: list[WaveMapping], max_s
     must have, derived from what each wave's study maps (an unmapped concept publishes no rows)."""
     waves = [w.wave_id for w in shapes]
     areas = len(reference("kommuner")) + len({row["region_navn"] for row in reference("kommuner")}) + 1
-    values: dict = {"waves": waves, "min_completed_ratio": 1 - max_shrink,
+    values: dict = {"waves": waves, "min_completed_ratio": 1 - max_shrink, "suppression_limits": [suppression_limit()],
                     "metrics": sorted({m for w in shapes for m in w.metrics()})}
     covered: dict[str, list] = {  # table -> (each wave it covers, its rows in that wave)
         "headline_metrics": [(w, len(w.segments) * len(w.metrics())) for w in shapes if w.metrics()],
@@ -174,38 +175,51 @@ def parameters(tables: dict[str, pd.DataFrame], shapes: list[WaveMapping], max_s
     return values
 
 
-def validate(tables: dict[str, pd.DataFrame], params: dict, docs_dir: Path) -> list[SuiteResult]:
-    """Run every suite on its frame (pandas engine), then write the Data Docs once; return the results."""
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    context.add_data_docs_site(site_name="publication_gate", site_config={
-        "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}})
-    source = context.data_sources.add_pandas("candidate_publication")
-    definitions = []
-    for table in tables:
-        batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("whole_table")
-        suite = context.suites.add(load_suite(table, params))
-        definitions.append(context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"gate_{table}", data=batch, suite=suite)))
-    results = []
-    for table, definition in zip(tables, definitions):
-        # No UpdateDataDocsAction: it rebuilds the whole site (and its 4 MB of assets) per checkpoint;
-        # the results stay in the context's store and the site is built once below.
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=f"publish_{table}", validation_definitions=[definition], result_format="SUMMARY"))
-        run = checkpoint.run(batch_parameters={"dataframe": tables[table]}, expectation_parameters=params)
-        (validation,) = run.run_results.values()
-        failures = [{
-            "expectation": r.expectation_config.type,
-            "column": r.expectation_config.kwargs.get("column") or r.expectation_config.kwargs.get("column_A") or "",
-            "kind": (r.expectation_config.meta or {}).get("kind", ""),
-            "values": _failing_values(r),
-        } for r in validation.results if not r.success]
-        results.append(SuiteResult(table, validation.success, len(validation.results), failures))
-    context.build_data_docs(site_names=["publication_gate"])
-    return results
+# Written from the gate's own results (the method page's list of checks), so validated after them.
+AFTER_GATE = ("quality_checks",)
+
+
+class Gate:
+    """One Great Expectations run over a candidate publication: ``check`` validates tables (pandas
+    engine; call it again for tables written from earlier results), ``build_docs`` writes the Data
+    Docs of every validation once."""
+
+    def __init__(self, params: dict, docs_dir: Path):
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        self.params = params
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = {"globally": False}
+        self.context.add_data_docs_site(site_name="publication_gate", site_config={
+            "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}})
+        self.source = self.context.data_sources.add_pandas("candidate_publication")
+
+    def check(self, tables: dict[str, pd.DataFrame]) -> list[SuiteResult]:
+        """Run each table's suite on its frame; return the results."""
+        results = []
+        for table, frame in tables.items():
+            batch = self.source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("whole_table")
+            suite = self.context.suites.add(load_suite(table, self.params))
+            definition = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"gate_{table}", data=batch, suite=suite))
+            # No UpdateDataDocsAction: it rebuilds the whole site (and its 4 MB of assets) per
+            # checkpoint; the results stay in the context's store and build_docs writes the site once.
+            checkpoint = self.context.checkpoints.add(gx.Checkpoint(
+                name=f"publish_{table}", validation_definitions=[definition], result_format="SUMMARY"))
+            run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=self.params)
+            (validation,) = run.run_results.values()
+            failures = [{
+                "expectation": r.expectation_config.type,
+                "column": r.expectation_config.kwargs.get("column") or r.expectation_config.kwargs.get("column_A") or "",
+                "kind": (r.expectation_config.meta or {}).get("kind", ""),
+                "values": _failing_values(r),
+            } for r in validation.results if not r.success]
+            results.append(SuiteResult(table, validation.success, len(validation.results), failures))
+        return results
+
+    def build_docs(self) -> None:
+        """Write the Data Docs site of every validation of this gate."""
+        self.context.build_data_docs(site_names=["publication_gate"])
 
 
 def _failing_values(result) -> object:

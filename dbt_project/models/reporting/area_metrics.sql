@@ -1,6 +1,7 @@
 -- Headline metrics per wave x region and per wave x municipality (segment alle), with Wilson
--- intervals and suppression n < 5, for the report's region pages. Every municipality of the
--- reference list appears for every wave (an empty one is published suppressed).
+-- intervals and suppression, for the report's region pages; from fct_headline_metric and the
+-- respondent's municipality in fct_survey_response. Every municipality of the reference list
+-- appears for every wave (an empty one is published suppressed).
 with areas as (
     select 'region' as area_level, region_navn, cast(null as integer) as kommune_kode,
            cast(null as string) as kommune_navn
@@ -14,16 +15,17 @@ with areas as (
 
 grid as (
     select m.wave_id, a.area_level, a.region_navn, a.kommune_kode, a.kommune_navn, m.metric
-    from {{ ref('int_survey__wave_metrics') }} as m
+    from {{ ref('dim_wave_metric') }} as m
     cross join areas as a
 ),
 
 flags as (
-    select f.wave_id, f.metric, f.in_base, f.is_yes, a.region_navn, a.kommune_kode
-    from {{ ref('int_survey__headline_flags') }} as f
-    inner join {{ ref('int_survey__respondent_area') }} as a
-        on f.wave_id = a.wave_id and f.line = a.line
-    where f.segment = 'alle'
+    select f.wave_id, f.metric, f.in_base, f.is_yes, d.region_navn, d.kommune_kode
+    from {{ ref('fct_headline_metric') }} as f
+    inner join {{ ref('fct_survey_response') }} as r
+        on f.wave_id = r.wave_id and f.line = r.line
+    inner join {{ ref('dim_municipality') }} as d
+        on r.kommune_kode = d.kommune_kode
 ),
 
 by_region as (

@@ -10,6 +10,6 @@ select
     cast(v.question_text as string) as question_text,
     cast(l.value_code as string) as value,
     cast(l.label_da as string) as value_label
-from {{ ref('stg_survey__variables') }} as v
-left join {{ ref('stg_survey__labels') }} as l
+from {{ ref('dim_question') }} as v
+left join {{ ref('dim_value_label') }} as l
     on v.wave_id = l.wave_id and v.variable = l.variable

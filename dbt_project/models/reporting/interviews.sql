@@ -1,10 +1,8 @@
--- Interviews per sector x theme, over completed interviews with consent.
+-- Interviews per sector x theme, over completed interviews with consent; from fct_interview_theme.
 select
-    i.sector,
-    t.theme,
-    cast(count(distinct i.interview_id) as integer) as n_interviews
-from {{ ref('stg_interviews__interviews') }} as i
-inner join {{ ref('stg_interviews__interview_themes') }} as t
-    on i.interview_id = t.interview_id
-where i.consent and i.status = 'Gennemført' and i.sector is not null
-group by i.sector, t.theme
+    sector_key as sector,
+    theme_key as theme,
+    cast(count(distinct interview_id) as integer) as n_interviews
+from {{ ref('fct_interview_theme') }}
+where is_completed and sector_key is not null
+group by sector_key, theme_key

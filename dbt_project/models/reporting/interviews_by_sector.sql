@@ -1,7 +1,7 @@
--- Completed interviews with consent per sector (each interview once, whatever its themes).
+-- Completed interviews with consent per sector (each interview once, whatever its themes); from fct_interview.
 select
-    i.sector,
-    cast(count(distinct i.interview_id) as integer) as n_interviews
-from {{ ref('stg_interviews__interviews') }} as i
-where i.consent and i.status = 'Gennemført' and i.sector is not null
-group by i.sector
+    sector_key as sector,
+    cast(count(*) as integer) as n_interviews
+from {{ ref('fct_interview') }}
+where is_completed and sector_key is not null
+group by sector_key

@@ -1,16 +1,14 @@
 -- Danish labels of the reference lists the report shows by key (interview sectors, themes, regions,
 -- case organisation types), so that report pages never hard-code a code list.
-select 'interview_sectors' as list, cast(key as string) as key, cast(label_da as string) as label_da
-from {{ ref('ref_interview_sectors') }}
+select 'interview_sectors' as list, sector_key as key, label_da
+from {{ ref('dim_interview_sector') }}
 union all
-select 'themes', cast(key as string), cast(label_da as string) from {{ ref('ref_themes') }}
+select 'themes', theme_key, label_da from {{ ref('dim_theme') }}
 union all
-select 'case_org_types', cast(key as string), cast(label_da as string) from {{ ref('ref_case_org_types') }}
+select 'case_org_types', org_type, label_da from {{ ref('dim_case_org_type') }}
 union all
--- the regions (and 'Landsdækkende'), so that the report has a page per region whatever was answered
+-- the regions and 'Landsdækkende', so that the report has a page per region whatever was answered
 -- (grouped, with the label an aggregate: Spark 4.1's optimizer rejects DISTINCT over a repeated column)
-select 'regions', cast(region_navn as string), cast(min(region_navn) as string)
-from {{ ref('ref_kommuner') }}
+select 'regions', region_navn, min(region_navn)
+from {{ ref('dim_municipality') }}
 group by region_navn
-union all
-select 'regions', 'Landsdækkende', 'Landsdækkende'

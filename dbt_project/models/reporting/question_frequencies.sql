@@ -4,13 +4,13 @@
 -- variables and every identifying or free-text variable have none. Suppression below the limit.
 with closed as (
     select wave_id, variable, question
-    from {{ ref('stg_survey__variables') }}
+    from {{ ref('dim_question') }}
     where kind = 'coded' and not is_system and not is_identifying
 ),
 
 answers as (
     select a.wave_id, s.segment, a.variable, cast(a.export_code as string) as value
-    from {{ ref('int_survey__base_answers') }} as a
+    from {{ ref('fct_answer') }} as a
     inner join closed as c
         on a.wave_id = c.wave_id and a.variable = c.variable
     {{ in_segments('a') }}
@@ -19,7 +19,7 @@ answers as (
 labelled as (
     select c.wave_id, c.variable, cast(l.value_code as string) as value, l.label_da as value_label
     from closed as c
-    inner join {{ ref('stg_survey__labels') }} as l
+    inner join {{ ref('dim_value_label') }} as l
         on c.wave_id = l.wave_id and c.variable = l.variable
 ),
 
@@ -33,7 +33,7 @@ unlabelled as (
 
 grid as (
     select s.wave_id, s.segment, v.variable, v.value, v.value_label
-    from {{ ref('int_survey__wave_segments') }} as s
+    from {{ ref('dim_wave_segment') }} as s
     inner join (select * from labelled union all select * from unlabelled) as v
         on s.wave_id = v.wave_id
 ),
@@ -75,5 +75,5 @@ select
     {{ unless_suppressed('cast(n as double) / n_base', 'n_base') }} as share,
     {{ unless_suppressed(wilson_low('n', 'n_base'), 'n_base') }} as ci_low,
     {{ unless_suppressed(wilson_high('n', 'n_base'), 'n_base') }} as ci_high,
-    n_base < {{ var('suppression_limit') }} as suppressed
+    {{ is_suppressed('n_base') }} as suppressed
 from filled

@@ -1,15 +1,17 @@
 -- Municipal services minus associations per wave x metric (metrics.md, segment_differences):
 -- unweighted difference, Newcombe hybrid score interval, pooled two-proportion z-test.
-with sides as (
+with counted as (
+    {{ headline_counts() }}
+),
+
+sides as (
     select
         m.wave_id,
         m.metric,
-        m.share as one_share, m.ci_low as one_low, m.ci_high as one_high, m.n_yes as one_yes,
-        m.n_base as one_base, m.suppressed as one_suppressed,
-        f.share as two_share, f.ci_low as two_low, f.ci_high as two_high, f.n_yes as two_yes,
-        f.n_base as two_base, f.suppressed as two_suppressed
-    from {{ ref('headline_metrics') }} as m
-    inner join {{ ref('headline_metrics') }} as f
+        {{ difference_side('m', 'one') }},
+        {{ difference_side('f', 'two') }}
+    from counted as m
+    inner join counted as f
         on m.wave_id = f.wave_id and m.metric = f.metric
     where m.segment = 'kommunalt_tilbud' and f.segment = 'forening'
 ),

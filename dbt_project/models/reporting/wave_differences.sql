@@ -1,8 +1,12 @@
 -- Consecutive waves per segment x metric (metrics.md, wave_differences): share_to minus share_from,
 -- Newcombe hybrid score interval and pooled two-proportion z-test (p1 = to, p2 = from).
-with waves as (
+with counted as (
+    {{ headline_counts() }}
+),
+
+waves as (
     select wave_id, row_number() over (order by wave_id) as wave_no
-    from (select distinct wave_id from {{ ref('headline_metrics') }}) as w
+    from (select distinct wave_id from counted) as w
 ),
 
 pairs as (
@@ -18,14 +22,12 @@ sides as (
         a.metric,
         p.wave_from,
         p.wave_to,
-        b.share as one_share, b.ci_low as one_low, b.ci_high as one_high, b.n_yes as one_yes,
-        b.n_base as one_base, b.suppressed as one_suppressed,
-        a.share as two_share, a.ci_low as two_low, a.ci_high as two_high, a.n_yes as two_yes,
-        a.n_base as two_base, a.suppressed as two_suppressed
+        {{ difference_side('b', 'one') }},
+        {{ difference_side('a', 'two') }}
     from pairs as p
-    inner join {{ ref('headline_metrics') }} as a
+    inner join counted as a
         on a.wave_id = p.wave_from
-    inner join {{ ref('headline_metrics') }} as b
+    inner join counted as b
         on b.wave_id = p.wave_to and b.segment = a.segment and b.metric = a.metric
 ),
 

@@ -1,6 +1,6 @@
--- Per base respondent and segment: in the base of each headline metric of its wave, and yes or
--- not, by the metric's one definition (seed def_headline_metrics via int_survey__wave_metrics).
--- Grain: wave_id x line x segment x metric.
+-- Per base respondent: in the base of each headline metric of its wave, and yes or not, by the
+-- metric's one definition (seed def_headline_metrics via int_survey__wave_metrics).
+-- Grain: wave_id x line x metric.
 with metrics as (
     select * from {{ ref('int_survey__wave_metrics') }}
 ),
@@ -27,16 +27,14 @@ conditions as (
 ),
 
 base_rows as (
-    select r.wave_id, r.line, s.segment
+    select r.wave_id, r.line
     from {{ ref('int_survey__rows') }} as r
-    {{ in_segments('r') }}
     where r.is_completed
 )
 
 select
     b.wave_id,
     b.line,
-    b.segment,
     m.metric,
     case when m.rule = 'any_item' then coalesce(x.n_answered, 0) = m.n_variables
          else x.answer is not null

@@ -9,9 +9,9 @@ select
     {{ case_org_key('n.organisation_name', 'n.org_type') }} as case_org_key,
     n.organisation_name,
     n.org_type,
-    cast(t.label_da as string) as org_type_label_da,
-    cast(t.label_en as string) as org_type_label_en,
-    cast(t.sector as string) as sector
+    t.label_da as org_type_label_da,
+    t.label_en as org_type_label_en,
+    t.sector
 from named as n
-left join {{ ref('ref_case_org_types') }} as t
-    on n.org_type = t.key
+left join {{ ref('dim_case_org_type') }} as t
+    on n.org_type = t.org_type

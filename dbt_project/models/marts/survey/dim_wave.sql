@@ -1,10 +1,30 @@
--- One row per survey wave, with its fieldwork period and size.
+-- One row per survey wave, with its fieldwork period and size, the re-submissions it superseded
+-- and why it has no weights (NULL when it has).
+with superseded as (
+    select wave_id, count(*) as n_superseded
+    from {{ ref('stg_survey__respondents') }}
+    where record_status = 'superseded'
+    group by wave_id
+),
+
+weighting as (
+    select wave_id, max(weight_note) as weight_note
+    from {{ ref('int_survey__weights') }}
+    group by wave_id
+)
+
 select
-    wave_id,
-    cast(substr(wave_id, 1, 4) as integer) as wave_year,
-    cast(substr(wave_id, 6, 2) as integer) as wave_month,
-    cast(min(cast(started_at as date)) as date) as fieldwork_first_day,
-    cast(max(cast(submitted_at as date)) as date) as fieldwork_last_day,
-    cast(count(*) as integer) as n_rows
-from {{ ref('int_survey__rows') }}
-group by wave_id
+    r.wave_id,
+    cast(substr(r.wave_id, 1, 4) as integer) as wave_year,
+    cast(substr(r.wave_id, 6, 2) as integer) as wave_month,
+    cast(min(cast(r.started_at as date)) as date) as fieldwork_first_day,
+    cast(max(cast(r.submitted_at as date)) as date) as fieldwork_last_day,
+    cast(count(*) as integer) as n_rows,
+    cast(coalesce(max(s.n_superseded), 0) as integer) as n_superseded,
+    cast(max(w.weight_note) as string) as weight_note
+from {{ ref('int_survey__rows') }} as r
+left join superseded as s
+    on r.wave_id = s.wave_id
+left join weighting as w
+    on r.wave_id = w.wave_id
+group by r.wave_id

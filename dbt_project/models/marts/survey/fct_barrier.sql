@@ -1,16 +1,17 @@
 -- Grain: respondent x wave x barrier: how much it hindered (concept barriers; 9 = ved ikke) and whether it eased (barriers_eased).
 with scores as (
     select
-        wave_id, respondent_key, item,
+        wave_id, line, respondent_key, item,
         max(case when concept = 'barriers' then value_code end) as hinder_answer,
         max(case when concept = 'barriers_eased' then value_code end) as eased_answer
     from {{ ref('int_survey__item_answers') }}
     where concept in ('barriers', 'barriers_eased')
-    group by wave_id, respondent_key, item
+    group by wave_id, line, respondent_key, item
 )
 
 select
     s.wave_id,
+    s.line,
     s.respondent_key,
     b.barrier_key,
     case when s.hinder_answer between 1 and 5 then s.hinder_answer end as hinder_score,

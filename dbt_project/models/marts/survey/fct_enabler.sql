@@ -1,6 +1,7 @@
 -- Grain: respondent x wave x enabler: how much it made the change possible (concept enablers; 9 = ved ikke).
 select
     a.wave_id,
+    a.line,
     a.respondent_key,
     e.enabler_key,
     case when a.value_code between 1 and 5 then a.value_code end as enabler_score,

@@ -4,6 +4,7 @@
 select
     'survey' as partnership_source,
     a.wave_id,
+    a.line,
     a.respondent_key,
     p.partner_type_key,
     a.value_code = 1 as is_new_partner,
@@ -18,6 +19,7 @@ union all
 select
     'case',
     cast(null as string),
+    cast(null as bigint),
     cast(null as string),
     cast(null as string),
     true,
