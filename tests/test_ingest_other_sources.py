@@ -153,6 +153,20 @@ def test_frame_is_optional_and_read_in_windows_1252(dirs):
         read_frame(path, data / "raw")
 
 
+def test_frame_is_decoded_by_the_exports_one_rule(dirs):
+    """The frame and the exports share one encoding detector: a UTF-16 BOM decides, and a file
+    neither UTF-8 nor Windows-1252 (0x81 is undefined there) or holding NUL bytes is refused."""
+    landing, data = dirs
+    path = landing / "population_frame.csv"
+    text = "region_navn;segment;population\r\nRegion Sjælland;forening;748\r\n"
+    path.write_bytes(text.encode("utf-16"))
+    assert read_frame(path, data / "raw")[1] == 1
+    for damaged in (text.encode("cp1252") + b"\x81", text.encode("utf-8") + b"\x00"):
+        path.write_bytes(damaged)
+        with pytest.raises(SourceRefused, match="cannot be decoded as UTF-8, UTF-16 or Windows-1252"):
+            read_frame(path, data / "raw")
+
+
 def test_links_out_of_the_landing_zone_are_not_followed(tmp_path):
     landing = tmp_path / "landing"
     (landing / "cases").mkdir(parents=True)

@@ -34,10 +34,7 @@ def read_frame(path: Path | None, raw_dir: Path) -> tuple[list[LandingFile], int
     files, rows = [], []
     if path is not None:
         files = [describe(path)]
-        try:
-            records = read_small_csv(path)
-        except UnicodeDecodeError:
-            raise SourceRefused(path, "cannot be decoded as UTF-8 or Windows-1252") from None
+        records = read_small_csv(path)
         if not records or [h.strip() for h in records[0][:3]] != HEADER:
             raise SourceRefused(path, f"must start with the header {';'.join(HEADER)}")
         for record in records[1:]:

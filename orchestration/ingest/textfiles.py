@@ -30,33 +30,37 @@ class TextExport:
     header: list[str]
 
 
-def detect_encoding(path: Path) -> str:
-    """The encoding of a text export: a BOM decides, else UTF-8 if it decodes, else Windows-1252."""
-    with open(path, "rb") as handle:
-        head = handle.read(4)
+def encoding_candidates(head: bytes) -> list[str]:
+    """The encodings to try, in order, for a text file starting with ``head``: a BOM decides, else
+    UTF-8 (strict) and then Windows-1252. The one rule of every text source (exports, the frame)."""
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return ["utf-8-sig"]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    return "utf-8"
+        return ["utf-16"]
+    return ["utf-8", "cp1252"]
+
+
+def undecodable(path: Path, error: UnicodeDecodeError) -> SourceRefused:
+    """The refusal of a file no candidate encoding decodes."""
+    return SourceRefused(path, f"cannot be decoded as UTF-8, UTF-16 or Windows-1252 ({error.reason} "
+                               f"at byte {error.start})")
 
 
 def transcode(path: Path, target: Path) -> str:
     """Write ``path`` as UTF-8 to ``target`` and return the source encoding.
 
-    Tries UTF-8 first (strict) and falls back to Windows-1252 (strict too: its five undefined
-    bytes, or NUL bytes outside UTF-16, mean the file cannot be decoded).
+    Strict decoding in each candidate encoding: Windows-1252's five undefined bytes, or NUL bytes
+    outside UTF-16, mean the file cannot be decoded.
     """
-    first = detect_encoding(path)
-    candidates = [first] if first != "utf-8" else ["utf-8", "cp1252"]
-    for encoding in candidates:
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    for encoding in encoding_candidates(head):
         try:
             _transcode_with(path, target, encoding)
             return encoding
         except UnicodeDecodeError as error:
             last = error
-    raise SourceRefused(path, f"cannot be decoded as UTF-8, UTF-16 or Windows-1252 ({last.reason} "
-                              f"at byte {last.start})")
+    raise undecodable(path, last)
 
 
 def _transcode_with(path: Path, target: Path, encoding: str) -> None:
@@ -104,19 +108,23 @@ def open_text_export(path: Path, work_dir: Path) -> TextExport:
     return TextExport(path, target, encoding, delimiter, [h.strip() for h in header])
 
 
-def sniff_text(data: bytes) -> str:
-    """Decode a small text file (the population frame) by the same rules, in memory."""
-    for encoding in ("utf-8-sig", "cp1252"):
+def decode_small(path: Path) -> str:
+    """A small text file (the population frame) decoded in memory by the same rules as ``transcode``."""
+    data = path.read_bytes()
+    for encoding in encoding_candidates(data[:4]):
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("cp1252", data, 0, 1, "undecodable")
+            text = data.decode(encoding)
+            if "\x00" in text:
+                raise UnicodeDecodeError(encoding, data, 0, 1, "NUL byte in a text file")
+            return text
+        except UnicodeDecodeError as error:
+            last = error
+    raise undecodable(path, last)
 
 
 def read_small_csv(path: Path) -> list[list[str]]:
     """All records of a small delimited file (reference-sized), encoding and delimiter detected."""
-    text = sniff_text(path.read_bytes())
+    text = decode_small(path)
     first = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first.count)
     try:
