@@ -205,4 +205,4 @@ def test_published_refusal_reasons_mask_every_quoted_value(dirs):
         assert value not in published, value
     assert {rule.split(" ")[0]: kind for kind, rule in issues} == {
         "apostrophe.json": "refused_case", "unknown.json": "refused_case", "twice.json": "note"}
-    assert "lead_type '…' breaks the rule" in published and "names the partner '…' more than once" in published
+    assert "column lead_type: '…' breaks the rule" in published and "names the partner '…' more than once" in published

@@ -250,5 +250,5 @@ def test_quarantine_preview_names_line_variable_and_rule_but_not_the_value(dirs)
 def test_a_new_raw_format_reads_unchanged_files_again(good_wave, monkeypatch):
     landing, data, folder, before = good_wave
     assert reader(landing, data).read() is None
-    monkeypatch.setattr("orchestration.ingest.survey.RAW_FORMAT_VERSION", "next")
+    monkeypatch.setattr("orchestration.ingest.survey.write.RAW_FORMAT_VERSION", "next")
     assert reader(landing, data).read() is not None

@@ -13,13 +13,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
 from orchestration.ingest.landing import LandingFile, describe
-from orchestration.folders import replace_folder
-from orchestration.ingest.rawstore import copy_to_parquet, write_registry
+from orchestration.ingest.rawstore import RawTable, write_raw_set
+from orchestration.ingest.validation import schema_failures
 from orchestration.reference import fold_label, keys, kommune_codes
 
 STATUSES = ("videreført", "afsluttet", "sat_på_pause")
@@ -99,19 +98,11 @@ def flatten(case: object) -> tuple[dict | None, str | None]:
 def validate_cases(rows: list[dict]) -> dict[int, str]:
     """Lazy pandera validation of flattened cases: the first failure of each failing row, by position."""
     frame = pd.DataFrame(rows, columns=list(case_schema().columns), dtype=object)
-    try:
-        case_schema().validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        problems: dict[int, str] = {}
-        for _, failure in errors.failure_cases.iterrows():
-            if pd.isna(failure["index"]):
-                continue
-            column, check = failure["column"], str(failure["check"])
-            reason = (f"lacks the required field {column!r}" if check.startswith("not_nullable")
-                      else f"{column} {failure['failure_case']!r} breaks the rule {check}")
-            problems.setdefault(int(failure["index"]), reason)
-        return problems
-    return {}
+    problems: dict[int, str] = {}
+    for failure in schema_failures(case_schema(), frame):
+        if failure.row is not None:
+            problems.setdefault(failure.row, failure.reason)
+    return problems
 
 
 def load_case(path: Path) -> tuple[dict | None, dict | None, str | None]:
@@ -166,36 +157,19 @@ def _write(raw_dir: Path, result: CaseResult) -> None:
         "case_id": c["case_id"], "title": c["title"], "municipality_code": int(c["municipality_code"]),
         "lead_name": c["lead"]["name"], "lead_type": c["lead"]["type"], "status": c.get("status"),
         "started": c.get("started"), "summary": c.get("summary"),
-    } for c in result.accepted], columns=["case_id", "title", "municipality_code", "lead_name", "lead_type",
-                                          "status", "started", "summary"])
+    } for c in result.accepted])
     partners = pd.DataFrame([{"case_id": c["case_id"], "partner_no": i + 1, "name": p["name"], "type": p["type"]}
-                             for c in result.accepted for i, p in enumerate(c.get("partners", []))],
-                            columns=["case_id", "partner_no", "name", "type"])
+                             for c in result.accepted for i, p in enumerate(c.get("partners", []))])
     items = pd.DataFrame([{"case_id": c["case_id"], "list": name, "key": key}
-                          for c in result.accepted for name in LISTS for key in c.get(name, [])],
-                         columns=["case_id", "list", "key"])
-    refused = pd.DataFrame(result.refused, columns=["file", "case_id", "reason"])
-    notes = pd.DataFrame(result.notes, columns=["file", "case_id", "note"])
-    con = duckdb.connect()
-    try:
-        for name, frame in {"cases_df": cases, "partners_df": partners, "items_df": items,
-                            "refused_df": refused, "notes_df": notes}.items():
-            con.register(name, frame)
-        with replace_folder(raw_dir / "cases" / "all") as out:
-            copy_to_parquet(con, """SELECT case_id::VARCHAR AS case_id, title::VARCHAR AS title,
-                                       municipality_code::INTEGER AS municipality_code, lead_name::VARCHAR AS lead_name,
-                                       lead_type::VARCHAR AS lead_type, status::VARCHAR AS status,
-                                       TRY_CAST(started AS DATE) AS started, summary::VARCHAR AS summary
-                                FROM cases_df""", out / "cases.parquet")
-            copy_to_parquet(con, """SELECT case_id::VARCHAR AS case_id, partner_no::INTEGER AS partner_no,
-                                       name::VARCHAR AS name, type::VARCHAR AS type FROM partners_df""",
-                            out / "case_partners.parquet")
-            copy_to_parquet(con, """SELECT DISTINCT case_id::VARCHAR AS case_id, list::VARCHAR AS list,
-                                       key::VARCHAR AS key FROM items_df""", out / "case_items.parquet")
-            copy_to_parquet(con, """SELECT file::VARCHAR AS file, case_id::VARCHAR AS case_id,
-                                       reason::VARCHAR AS reason FROM refused_df""", out / "refused.parquet")
-            copy_to_parquet(con, """SELECT file::VARCHAR AS file, case_id::VARCHAR AS case_id,
-                                       note::VARCHAR AS note FROM notes_df""", out / "notes.parquet")
-            write_registry(out, result.files)
-    finally:
-        con.close()
+                          for c in result.accepted for name in LISTS for key in c.get(name, [])])
+    text = "VARCHAR"
+    write_raw_set(raw_dir / "cases" / "all", [
+        # the start date is free in the contract: one that is not a date is kept as unknown
+        RawTable("cases", cases, {"case_id": text, "title": text, "municipality_code": "INTEGER", "lead_name": text,
+                                  "lead_type": text, "status": text, "started": "DATE", "summary": text},
+                 lenient=("started",)),
+        RawTable("case_partners", partners, {"case_id": text, "partner_no": "INTEGER", "name": text, "type": text}),
+        RawTable("case_items", items, {"case_id": text, "list": text, "key": text}, distinct=True),
+        RawTable("refused", pd.DataFrame(result.refused), {"file": text, "case_id": text, "reason": text}),
+        RawTable("notes", pd.DataFrame(result.notes), {"file": text, "case_id": text, "note": text}),
+    ], result.files)

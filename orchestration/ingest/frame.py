@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
 from orchestration.errors import SourceRefused
 from orchestration.ingest.landing import LandingFile, describe
-from orchestration.folders import replace_folder
-from orchestration.ingest.rawstore import copy_to_parquet, write_registry
+from orchestration.ingest.rawstore import RawTable, write_raw_set
 from orchestration.ingest.textfiles import read_small_csv
+from orchestration.ingest.validation import refuse_invalid
 from orchestration.reference import reference
 
 HEADER = ["region_navn", "segment", "population"]
@@ -41,21 +40,8 @@ def read_frame(path: Path | None, raw_dir: Path) -> tuple[list[LandingFile], int
             region, segment, population = (c.strip() for c in (record + ["", "", ""])[:3])
             rows.append({"region_navn": region, "segment": segment, "population": population})
     frame = pd.DataFrame(rows, columns=HEADER)
-    try:
-        frame_schema().validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        first = errors.failure_cases.iloc[0]
-        line = int(first["index"]) + 2 if pd.notna(first["index"]) else "?"
-        raise SourceRefused(path, f"line {line}, column {first['column']}: {first['failure_case']!r} breaks the "
-                                  f"rule {first['check']}") from None
-    frame["population"] = frame["population"].astype("int64")
-    con = duckdb.connect()
-    try:
-        con.register("frame_df", frame)
-        with replace_folder(raw_dir / "frame" / "current") as out:
-            copy_to_parquet(con, "SELECT region_navn::VARCHAR AS region_navn, segment::VARCHAR AS segment, "
-                                 "population::BIGINT AS population FROM frame_df", out / "frame.parquet")
-            write_registry(out, files)
-    finally:
-        con.close()
+    refuse_invalid(path, frame_schema(), frame, where=lambda row: f"line {row + 2}")
+    write_raw_set(raw_dir / "frame" / "current",
+                  [RawTable("frame", frame, {"region_navn": "VARCHAR", "segment": "VARCHAR", "population": "BIGINT"})],
+                  files)
     return files, len(rows)

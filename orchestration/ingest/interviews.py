@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
@@ -19,8 +18,8 @@ from orchestration.ingest import excel
 from orchestration.errors import SourceRefused
 from orchestration.ingest.landing import LandingFile, describe
 from orchestration.ingest.pseudonym import hmac_python
-from orchestration.folders import replace_folder
-from orchestration.ingest.rawstore import copy_to_parquet, write_registry
+from orchestration.ingest.rawstore import RawTable, write_raw_set
+from orchestration.ingest.validation import refuse_invalid
 from orchestration.reference import fold_label, label_to_key
 
 SHEET = "Interviews"
@@ -114,36 +113,20 @@ def read_interview_log(path: Path | None, raw_dir: Path, key: bytes) -> Intervie
             "status": excel.cell_text(cell["Status"]) or None,
         })
     frame = pd.DataFrame(interviews, columns=list(RAW_COLUMNS))
-    frame["duration_min"] = frame["duration_min"].astype("Int64") if len(frame) else frame.get("duration_min")
-    try:
-        INTERVIEW_SCHEMA.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        first = errors.failure_cases.iloc[0]
-        raise SourceRefused(path, f"sheet {SHEET!r} column {first['column']} breaks {first['check']} "
-                                  f"(value {first['failure_case']!r}; {len(errors.failure_cases)} failures)") from None
+    frame["duration_min"] = frame["duration_min"].astype("Int64")
+    refuse_invalid(path, INTERVIEW_SCHEMA, frame, where=lambda row: f"sheet {SHEET!r} line {frame['line'].iloc[row]}")
     _write(raw_dir, frame, pd.DataFrame(theme_rows, columns=["interview_id", "theme"]), result)
     return result
 
 
 def _write(raw_dir: Path, interviews: pd.DataFrame, themes: pd.DataFrame, result: InterviewResult) -> None:
-    con = duckdb.connect()
-    try:
-        con.register("interviews_df", interviews)
-        con.register("themes_df", themes)
-        con.register("quarantine_df", pd.DataFrame(result.quarantine,
-                                                   columns=["line", "interview_id", "variable", "value", "rule"]))
-        with replace_folder(raw_dir / "interviews" / "log") as out:
-            copy_to_parquet(con, """
-                SELECT interview_id::VARCHAR AS interview_id, line::BIGINT AS line, consent::BOOLEAN AS consent,
-                       interview_date::DATE AS interview_date, expert_key::VARCHAR AS expert_key,
-                       sector::VARCHAR AS sector, role::VARCHAR AS role, duration_min::INTEGER AS duration_min,
-                       status::VARCHAR AS status
-                FROM interviews_df""", out / "interviews.parquet")
-            copy_to_parquet(con, "SELECT DISTINCT interview_id::VARCHAR AS interview_id, theme::VARCHAR AS theme "
-                                 "FROM themes_df", out / "interview_themes.parquet")
-            copy_to_parquet(con, "SELECT line::BIGINT AS line, interview_id::VARCHAR AS interview_id, "
-                                 "variable::VARCHAR AS variable, value::VARCHAR AS value, rule::VARCHAR AS rule "
-                                 "FROM quarantine_df", out / "quarantine.parquet")
-            write_registry(out, result.files)
-    finally:
-        con.close()
+    quarantine = pd.DataFrame(result.quarantine, columns=["line", "interview_id", "variable", "value", "rule"])
+    write_raw_set(raw_dir / "interviews" / "log", [
+        RawTable("interviews", interviews, {
+            "interview_id": "VARCHAR", "line": "BIGINT", "consent": "BOOLEAN", "interview_date": "DATE",
+            "expert_key": "VARCHAR", "sector": "VARCHAR", "role": "VARCHAR", "duration_min": "INTEGER",
+            "status": "VARCHAR"}),
+        RawTable("interview_themes", themes, {"interview_id": "VARCHAR", "theme": "VARCHAR"}, distinct=True),
+        RawTable("quarantine", quarantine, {"line": "BIGINT", "interview_id": "VARCHAR", "variable": "VARCHAR",
+                                            "value": "VARCHAR", "rule": "VARCHAR"}),
+    ], result.files)
