@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE :=
 .PHONY: run test test-all dev report bench sample install manifest browser java clean
 .DEFAULT_GOAL := run
 
-run: install manifest $(DAGSTER_HOME)/dagster.yaml
+run: install manifest browser $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.pipeline
 
 # `make test`: every test but the slow ones (marked `slow`: kills, Spark, the UI, the report in
@@ -73,10 +73,11 @@ $(MANIFEST): $(INSTALLED) $(shell find dbt_project/models dbt_project/macros dbt
 	cd dbt_project && ../$(BIN)/python -m orchestration.config ../$(BIN)/dbt parse --profiles-dir . --quiet
 	touch $@
 
-# Debian's Chromium for the browser tests and a Java runtime for Spark (the machine's package
+# Debian's Chromium (the printable report, the browser tests) with poppler-utils (the PDF test),
+# and a Java runtime for Spark (the machine's package
 # manager; installed once, when missing).
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@(command -v chromium && command -v pdftotext) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils)
 
 java:
 	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless)

@@ -100,6 +100,11 @@ class Settings:
         return self.data_dir / "report" / "site"
 
     @property
+    def report_pdf_path(self) -> Path:
+        """The printable report (A4 PDF of every page of the site)."""
+        return self.data_dir / "report" / "report.pdf"
+
+    @property
     def landing_is_default(self) -> bool:
         """True when the landing zone is the project's own default (the sample may go there)."""
         return "SIW_LANDING_DIR" not in os.environ

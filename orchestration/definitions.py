@@ -16,13 +16,13 @@ from orchestration.operations.automation import (
     refresh_job,
 )
 from orchestration.publish.assets import published_report_database
-from orchestration.report.assets import report_site
+from orchestration.report.assets import report_pdf, report_site
 
 export_environment()
 
 defs = dg.Definitions(
     assets=[raw_survey, raw_interviews, raw_cases, raw_frame, siw_dbt_assets, published_report_database,
-            report_site],
+            report_site, report_pdf],
     asset_checks=freshness_checks,
     jobs=[refresh_job],
     schedules=[nightly_refresh],

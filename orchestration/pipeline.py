@@ -122,7 +122,7 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
     job = defs.resolve_job_def(refresh_job.name)
     wanted = dg.AssetSelection.all() if waves else without_survey()
     if not settings.build_report:
-        wanted = wanted - dg.AssetSelection.assets(dg.AssetKey(["report", "site"]))
+        wanted = wanted - dg.AssetSelection.groups("report")
     full = waves and settings.build_report
     selection = None if full else list(wanted.resolve(defs.resolve_asset_graph()))
     result = job.execute_in_process(instance=instance, tags={**all_waves_tags(waves), "siw/trigger": "make run",
@@ -142,6 +142,7 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
     print(f"publication gate docs: {settings.data_docs_dir / 'index.html'}")
     if settings.build_report:
         print(f"report site:           {settings.report_site_dir} (make report serves it on 127.0.0.1)")
+        print(f"printable report:      {settings.report_pdf_path}")
     return 0
 
 

@@ -9,12 +9,9 @@ the published database.
 from __future__ import annotations
 
 import decimal
-import http.server
 import json
 import shutil
 import subprocess
-import threading
-from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -22,16 +19,17 @@ import duckdb
 import pytest
 
 from orchestration import pipeline
-from orchestration.config import REPORTS_DIR
-from orchestration.report.assets import report_site
+from orchestration.config import REPORTS_DIR, published_tables
+from orchestration.report.assets import report_pdf, report_site
 from orchestration.report.build import ReportBuildFailed, build_site
+from orchestration.report.serve import serve
 from conftest import query_db as published
 from test_reliability import personal_values
 
 # Evidence builds and every page in Chromium: minutes (make test-all).
 pytestmark = pytest.mark.slow
 PAGES = ["/", "/innovation/", "/partnerskaber/", "/barrierer/", "/boelger/", "/regioner/", "/interviews/",
-         "/cases/", "/alle-spoergsmaal/", "/metode/"]
+         "/cases/", "/alle-spoergsmaal/", "/metode/", "/data/"]
 
 
 def slug(region: str) -> str:
@@ -60,7 +58,7 @@ def report(tmp_path_factory, sample_build):
     with pytest.MonkeyPatch.context() as env, dg.instance_for_test(temp_dir=str(root)) as instance:
         env.setenv("SIW_LANDING_DIR", str(landing))
         env.setenv("SIW_DATA_DIR", str(data))
-        assert dg.materialize([report_site], instance=instance).success
+        assert dg.materialize([report_site, report_pdf], instance=instance).success
         materialised = instance.get_latest_materialization_event(dg.AssetKey(["report", "site"]))
     assert materialised is not None and materialised.asset_materialization.metadata["pages"].value > 10
     return landing, data
@@ -78,18 +76,12 @@ def pages(report, tmp_path_factory):
 
 
 def open_pages(site: Path, paths: list[str], out: Path) -> dict[str, dict]:
-    """Serve ``site`` on 127.0.0.1 and open ``paths`` in headless Chromium; each page as the browser saw it."""
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        subprocess.run(["node", "scripts/check-pages.mjs", f"http://127.0.0.1:{server.server_port}",
-                        str(out / "pages.json"), str(out / "forside.png"), "--", *paths],
-                       cwd=REPORTS_DIR, check=True, timeout=900)
-    finally:
-        server.shutdown()
-    assert (out / "forside.png").stat().st_size > 10_000
+    """Serve ``site`` on 127.0.0.1 and open ``paths`` in headless Chromium at 1280 and 390 px; each page
+    as the browser saw it (screenshots of every page at both widths in ``out``)."""
+    with serve(site) as base:
+        subprocess.run(["node", "scripts/check-pages.mjs", base, str(out / "pages.json"), str(out), "--", *paths],
+                       cwd=REPORTS_DIR, check=True, timeout=1800)
+    assert (out / "forside-1280.png").stat().st_size > 10_000 and (out / "forside-390.png").stat().st_size > 10_000
     return {page["path"]: page for page in json.loads((out / "pages.json").read_text(encoding="utf-8"))}
 
 
@@ -231,3 +223,118 @@ def test_a_survey_without_study_concepts_builds_its_report(tmp_path, monkeypatch
     assert "Ingen tal at vise i denne publicering." in pages["/innovation/"]["text"]
     assert "s_1: Select one option" in pages["/alle-spoergsmaal/"]["text"]
     assert "Kilde ikke leveret" in pages["/metode/"]["text"]
+
+
+def test_every_page_fits_a_desktop_and_a_phone_screen(pages):
+    """At 1280 and 390 px nothing sticks out of the page: a wide table scrolls inside its own box."""
+    for path, page in pages.items():
+        for width, seen in page["widths"].items():
+            assert seen["overflow"] <= 0, (path, width)
+            assert seen["outside"] == [], (path, width)
+
+
+def test_the_chrome_is_danish_and_every_page_has_its_title(report, pages):
+    _, data = report
+    titles = {}
+    for path, page in pages.items():
+        assert page["lang"] == "da", path
+        assert page["title"] and page["title"] != "Evidence", path
+        titles[page["title"]] = path
+        for english in ("Home", "On this page", "Built with Evidence", "Download"):
+            assert english not in page["text"], (path, english)
+    assert len(titles) == len(pages)  # one title per page: the region pages are named by their region
+    assert "På denne side" in pages["/innovation/"]["text"]
+    assert "Forside\n›\nInnovation" in pages["/innovation/"]["text"] or "Forside › Innovation" in pages["/innovation/"]["text"]
+    regions = published(data / "published" / "report.duckdb", "SELECT DISTINCT region_navn FROM reporting.area_metrics "
+                                                               "WHERE area_level = 'region'")
+    for (region,) in regions:
+        page = pages[f"/regioner/{slug(region)}/"]
+        assert page["title"] == region
+        assert "\nRegion\n" not in f"\n{page['text']}\n"  # no "Region" heading above the region's name
+
+
+def test_share_charts_have_intervals_one_colour_per_segment_and_whole_labels(pages):
+    colours = {}
+    charts = [(path, chart) for path, page in pages.items() for chart in page["charts"]]
+    assert len(charts) >= 7
+    for path, chart in charts:
+        assert chart["bars"] > 0 and chart["whiskers"] == 3 * chart["bars"], (path, chart["title"])
+        assert chart["cut"] == [], (path, chart["title"])
+        for name, colour in chart["colours"].items():
+            assert colours.setdefault(name, colour) == colour, (path, name)
+    assert {"Foreninger", "Kommunale tilbud"} <= set(colours)
+    assert "Streget viser 95 %-intervallet." in pages["/innovation/"]["text"]
+
+
+def test_maps_of_regions_and_municipalities_show_what_is_published(report, pages):
+    _, data = report
+    maps = pages["/regioner/"]["maps"]
+    assert sorted(m["level"] for m in maps) == ["kommune", "kommune", "region", "region"]
+    for chart in maps:
+        metric = "markant_innovation" if chart["title"].startswith("Markant innovation") else "flere_eksterne_aktoerer"
+        codes = "kommune_kode" if chart["level"] == "kommune" else "region_navn"
+        (shown,) = published(data / "published" / "report.duckdb", f"""
+            SELECT count(DISTINCT {codes}) FROM reporting.area_metrics
+            WHERE area_level = '{chart['level']}' AND metric = '{metric}' AND NOT suppressed
+              AND region_navn <> 'Landsdækkende' AND wave_id = (SELECT max(wave_id) FROM reporting.response)""")[0]
+        assert chart["shown"] == shown, chart["title"]
+        assert chart["areas"] >= (99 if chart["level"] == "kommune" else 5), chart["title"]
+        assert "skjult (under 5 svar)" in chart["text"] and "ingen svar" in chart["text"], chart["title"]
+    assert any(m["level"] == "kommune" and m["shown"] < 98 for m in maps)  # the sample hides small municipalities
+
+
+def test_every_table_downloads_as_csv_and_the_data_page_lists_every_published_table(report, pages):
+    _, data = report
+    assert pages["/data/"]["tables"] == list(published_tables())
+    for path in ("/innovation/", "/barrierer/", "/metode/", "/alle-spoergsmaal/"):
+        assert pages[path]["downloads"] >= 1, path
+    download = pages["/data/"]["download"]
+    assert download["name"].endswith(".csv")
+    table = download["table"]
+    columns = [r[0] for r in published(data / "published" / "report.duckdb", f"DESCRIBE reporting.{table}")]
+    (rows,) = published(data / "published" / "report.duckdb", f"SELECT count(*) FROM reporting.{table}")[0]
+    lines = download["csv"].lstrip("\ufeff").splitlines()
+    assert lines[0].replace('"', "").split(",") == columns
+    assert len(lines) == rows + 1
+
+
+def test_the_printable_report_has_every_page_and_the_headline_figures(report, pages, tmp_path):
+    _, data = report
+    pdf = data / "report" / "report.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "A4" in info or "595.92 x 842.04" in info or "595 x 842" in info
+    n_pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert n_pages >= len(pages)  # a cover and at least a sheet per page
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    (published_at,) = published(data / "published" / "report.duckdb", "SELECT max(published_at) FROM reporting.refresh")[0]
+    assert f"Publiceret {published_at.day}. " in text and str(published_at.year) in text
+    assert f"side 1 af {n_pages}" in text and f"side {n_pages} af {n_pages}" in text
+    for metric, shown in pages["/"]["headline"].items():
+        assert shown["value"] in text, metric
+    for title in ("Innovation", "Partnerskaber", "Data og download"):
+        assert title in text
+
+
+def _emptied(source: Path, target: Path, tables: list[str]) -> Path:
+    """A copy of the publication ``source`` with ``tables`` emptied (their columns kept)."""
+    shutil.copy(source, target)
+    con = duckdb.connect(str(target))
+    for table in tables:
+        con.execute(f"DELETE FROM reporting.{table}")
+    con.close()
+    return target
+
+
+@pytest.mark.parametrize("half", [0, 1])
+def test_the_report_builds_with_any_table_empty(report, tmp_path, half):
+    """Two builds between them empty every published table once, the other half keeping its rows;
+    every page opens without errors (the generic-only publication is the test below)."""
+    _, data = report
+    empty = list(published_tables())[half::2]
+    publication = _emptied(data / "published" / "report.duckdb", tmp_path / "report.duckdb", empty)
+    build_site(publication, tmp_path / "site", tmp_path / "build.log")
+    pages = open_pages(tmp_path / "site", PAGES, tmp_path)
+    for path, page in pages.items():
+        assert page["status"] == 200 and page["errors"] == [], (path, page["errors"][:3])
+        assert "Error" not in page["text"], path
+    assert pages["/data/"]["tables"] == list(published_tables())

@@ -95,9 +95,13 @@ select
     n_base,
     {{ unless_suppressed('mean_score', 'n_base') }} as mean_score,
     {{ unless_suppressed('cast(n_high as double) / n_base', 'n_base') }} as share_high,
+    {{ unless_suppressed(wilson_low('n_high', 'n_base'), 'n_base') }} as share_high_ci_low,
+    {{ unless_suppressed(wilson_high('n_high', 'n_base'), 'n_base') }} as share_high_ci_high,
     {%- if eased %}
     n_base_eased,
     {{ unless_suppressed('cast(n_eased as double) / n_base_eased', 'n_base_eased') }} as share_eased,
+    {{ unless_suppressed(wilson_low('n_eased', 'n_base_eased'), 'n_base_eased') }} as share_eased_ci_low,
+    {{ unless_suppressed(wilson_high('n_eased', 'n_base_eased'), 'n_base_eased') }} as share_eased_ci_high,
     {%- endif %}
     {{ is_suppressed('n_base') }} as suppressed
 from counted

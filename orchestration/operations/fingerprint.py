@@ -64,7 +64,8 @@ def unchanged_since_last_refresh(settings: Settings, current: str) -> str | None
         last = json.loads(record_path(settings).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    outputs = [settings.published_path] + ([settings.report_site_dir / "index.html"] if settings.build_report else [])
+    report = [settings.report_site_dir / "index.html", settings.report_pdf_path] if settings.build_report else []
+    outputs = [settings.published_path, *report]
     if last.get("fingerprint") == current and all(p.exists() for p in outputs):
         return last.get("at")
     return None

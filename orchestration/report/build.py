@@ -58,6 +58,15 @@ def _npm(script: str, env: dict[str, str], log_path: Path) -> None:
         raise ReportBuildFailed(f"npm run {script} failed (exit {done.returncode}); see {log_path}:\n{tail}")
 
 
+def mark_danish(site: Path) -> None:
+    """Declare every page Danish: Evidence's page template says ``lang="en"`` and has no setting."""
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if '<html lang="en">' not in html:
+            raise ReportBuildFailed(f"{page}: no <html lang=\"en\"> to make Danish (a new Evidence version?)")
+        page.write_text(html.replace('<html lang="en">', '<html lang="da">', 1), encoding="utf-8")
+
+
 def build_site(published: Path, site_dir: Path, log_path: Path) -> BuiltSite:
     """Build the report from ``published`` and swap it into ``site_dir``; raise ReportBuildFailed."""
     if not published.exists():
@@ -77,5 +86,6 @@ def build_site(published: Path, site_dir: Path, log_path: Path) -> BuiltSite:
         _npm("build:strict", env, log_path)
         with replace_folder(site_dir) as scratch:
             shutil.copytree(REPORTS_DIR / "build", scratch, dirs_exist_ok=True)
+            mark_danish(scratch)
     pages = sum(1 for _ in site_dir.rglob("index.html"))
     return BuiltSite(site_dir, pages, time.monotonic() - started)

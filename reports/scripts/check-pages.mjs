@@ -1,61 +1,128 @@
 // Open report pages in headless Chromium (Debian's /usr/bin/chromium through playwright-core)
 // and print, as JSON, per page: the console errors and page errors, the visible text, the
-// headline values by metric, the region links, and the requests that left 127.0.0.1.
-// Usage: node scripts/check-pages.mjs <base-url> <out.json> [screenshot.png] -- <path>...
+// headline values by metric, the region links, the requests that left 127.0.0.1, the document's
+// language and title, and, at a desktop (1280 px) and a phone (390 px) width, how far the page
+// scrolls sideways and which elements stick out of it. A screenshot of every page at both widths
+// goes into <screenshot-dir> as <page>-<width>.png.
+// Usage: node scripts/check-pages.mjs <base-url> <out.json> <screenshot-dir> -- <path>...
 // The assertions live in the Python tests; this only observes.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
+const WIDTHS = [1280, 390];
 const args = process.argv.slice(2);
 const split = args.indexOf('--');
-const [base, out, screenshot] = args.slice(0, split);
+const [base, out, screenshots] = args.slice(0, split);
 const paths = args.slice(split + 1);
+mkdirSync(screenshots, { recursive: true });
 
 const browser = await chromium.launch({
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 	args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
 		'--disable-component-update', '--disable-sync']
 });
-const results = [];
-try {
-	for (const path of paths) {
-		const page = await browser.newPage({ viewport: { width: 1280, height: 1600 }, locale: 'da-DK' });
-		const errors = [];
-		const external = [];
-		page.on('console', (message) => {
-			if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-		});
-		page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-		page.on('request', (request) => {
-			const url = new URL(request.url());
-			if (!['127.0.0.1', 'localhost'].includes(url.hostname) && url.protocol.startsWith('http')) {
-				external.push(request.url());
+
+async function open(path, width, result) {
+	const page = await browser.newPage({ acceptDownloads: true, viewport: { width, height: width > 500 ? 1600 : 844 }, locale: 'da-DK' });
+	page.on('console', (message) => {
+		if (message.type() === 'error') result.errors.push(`console (${width} px): ${message.text()}`);
+	});
+	page.on('pageerror', (error) => result.errors.push(`pageerror (${width} px): ${error.message}`));
+	page.on('request', (request) => {
+		const url = new URL(request.url());
+		if (!['127.0.0.1', 'localhost'].includes(url.hostname) && url.protocol.startsWith('http')) {
+			result.external.push(request.url());
+		}
+	});
+	const response = await page.goto(base + path, { waitUntil: 'networkidle', timeout: 60000 });
+	// Evidence hydrates and re-runs its queries in DuckDB-Wasm; wait until no query is pending.
+	await page.waitForFunction(() => !document.querySelector('[aria-busy="true"], .animate-pulse'), null,
+		{ timeout: 60000 }).catch(() => result.errors.push(`timeout (${width} px): page still loading after 60 s`));
+	await page.waitForTimeout(1000);
+	// Sideways overflow of the page itself, and the visible elements that cause it: those whose
+	// right edge passes the viewport without a scrolling (or clipping) box around them.
+	result.widths[width] = await page.evaluate(() => {
+		const view = document.documentElement.clientWidth;
+		const main = document.querySelector('main');
+		const mainRight = main ? main.getBoundingClientRect().right : view;
+		// Inside a box that scrolls sideways, an element may pass the page's edge: the box scrolls
+		// (the box itself is measured as an element of its own).
+		const scrolls = (node) => {
+			for (let p = node.parentElement; p && p !== document.body; p = p.parentElement) {
+				const o = getComputedStyle(p).overflowX;
+				if (o === 'auto' || o === 'scroll') return true;
 			}
-		});
-		const response = await page.goto(base + path, { waitUntil: 'networkidle', timeout: 60000 });
-		// Evidence hydrates and re-runs its queries in DuckDB-Wasm; wait until no query is pending.
-		await page.waitForFunction(() => !document.querySelector('[aria-busy="true"], .animate-pulse'), null,
-			{ timeout: 60000 }).catch(() => errors.push('timeout: page still loading after 60 s'));
-		await page.waitForTimeout(1000);
-		const headline = await page.$$eval('[data-metric]', (nodes) => Object.fromEntries(nodes.map((n) => [
+			return false;
+		};
+		const outside = [];
+		for (const node of document.body.querySelectorAll('*')) {
+			const box = node.getBoundingClientRect();
+			const limit = main && main.contains(node) ? Math.min(view, mainRight) : view;
+			if (box.width === 0 || box.right <= limit + 1 || getComputedStyle(node).visibility === 'hidden') continue;
+			if (scrolls(node)) continue;
+			outside.push(`${node.tagName.toLowerCase()}.${[...node.classList].slice(0, 3).join('.')} ` +
+				`right=${Math.round(box.right)} "${(node.textContent || '').trim().slice(0, 40)}"`);
+		}
+		return { overflow: document.documentElement.scrollWidth - view, outside: outside.slice(0, 8) };
+	});
+	const name = path.replace(/^\/|\/$/g, '').replace(/\//g, '_') || 'forside';
+	await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
+	if (width === WIDTHS[0]) {
+		result.status = response ? response.status() : null;
+		result.lang = await page.evaluate(() => document.documentElement.lang);
+		result.title = await page.title();
+		result.text = await page.innerText('body');
+		result.headline = await page.$$eval('[data-metric]', (nodes) => Object.fromEntries(nodes.map((n) => [
 			n.getAttribute('data-metric'),
 			{
 				value: n.querySelector('[data-testid="headline-value"]')?.textContent.trim(),
 				interval: n.querySelector('[data-testid="headline-interval"]')?.textContent.trim()
 			}
 		])));
-		const regions = await page.$$eval('a[data-region]', (nodes) => nodes.map((n) => n.getAttribute('href')));
-		results.push({
-			path,
-			status: response ? response.status() : null,
-			errors,
-			external,
-			text: await page.innerText('body'),
-			headline,
-			regions
-		});
-		if (screenshot && path === paths[0]) await page.screenshot({ path: screenshot, fullPage: true });
-		await page.close();
+		result.regions = await page.$$eval('a[data-region]', (nodes) => nodes.map((n) => n.getAttribute('href')));
+		result.downloads = await page.$$eval('button[aria-label="Hent som CSV"]', (nodes) => nodes.length);
+		result.tables = await page.$$eval('[data-table]', (nodes) => nodes.map((n) => n.getAttribute('data-table')));
+		// Share charts: their series colours, bars, interval whiskers, and the labels that leave the chart.
+		result.charts = await page.$$eval('figure[data-chart="share"]', (figures) => figures.map((f) => {
+			const svg = f.querySelector('svg');
+			const box = svg?.getBoundingClientRect();
+			const cut = svg ? [...svg.querySelectorAll('text')].filter((t) => {
+				const b = t.getBoundingClientRect();
+				return b.width > 0 && (b.left < box.left - 1 || b.right > box.right + 1 || b.top < box.top - 1 || b.bottom > box.bottom + 1);
+			}).map((t) => t.textContent) : [];
+			return {
+				title: f.querySelector('figcaption')?.textContent.trim(),
+				colours: JSON.parse(f.getAttribute('data-colours') || '{}'),
+				bars: Number(f.getAttribute('data-bars')),
+				whiskers: svg ? svg.querySelectorAll('path[stroke="#1b1b1b"]').length : 0,
+				cut
+			};
+		}));
+		result.maps = await page.$$eval('figure[data-map]', (figures) => figures.map((f) => ({
+			level: f.getAttribute('data-map'),
+			title: f.querySelector('figcaption')?.textContent.trim(),
+			shown: Number(f.getAttribute('data-areas-shown')),
+			areas: f.querySelectorAll('svg path').length,
+			text: f.innerText
+		})));
+		// "Data og download": fetch the first table's CSV as a user would, by its button.
+		const button = await page.$('[data-table] button[aria-label="Hent som CSV"]');
+		if (button) {
+			const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+			const file = await download.path();
+			result.download = { table: await button.evaluate((b) => b.closest('[data-table]').getAttribute('data-table')),
+				name: download.suggestedFilename(), csv: readFileSync(file, 'utf-8') };
+		}
+	}
+	await page.close();
+}
+
+const results = [];
+try {
+	for (const path of paths) {
+		const result = { path, errors: [], external: [], widths: {} };
+		for (const width of WIDTHS) await open(path, width, result);
+		results.push(result);
 	}
 } finally {
 	await browser.close();
