@@ -25,6 +25,7 @@ EXPECTED_ASSETS = {
     "marts/dim_case_org_type",
     "reporting/headline_metrics", "reporting/innovation_types", "reporting/partner_types", "reporting/barriers",
     "reporting/enablers", "reporting/response", "reporting/interviews", "reporting/cases", "publish/report_database",
+    "report/site", "report/pdf",
 }
 EXPECTED_CHECKS = {
     ("raw/survey/respondents", "pandera_survey_contract"),

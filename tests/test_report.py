@@ -288,6 +288,8 @@ def test_every_table_downloads_as_csv_and_the_data_page_lists_every_published_ta
     assert pages["/data/"]["tables"] == list(published_tables())
     for path in ("/innovation/", "/barrierer/", "/metode/", "/alle-spoergsmaal/"):
         assert pages[path]["downloads"] >= 1, path
+    for path, page in pages.items():  # visible at both widths (Evidence hides its own on phones)
+        assert page["widths"]["390"]["downloads"] == page["widths"]["1280"]["downloads"] == page["downloads"], path
     download = pages["/data/"]["download"]
     assert download["name"].endswith(".csv")
     table = download["table"]

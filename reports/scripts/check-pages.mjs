@@ -63,7 +63,9 @@ async function open(path, width, result) {
 			outside.push(`${node.tagName.toLowerCase()}.${[...node.classList].slice(0, 3).join('.')} ` +
 				`right=${Math.round(box.right)} "${(node.textContent || '').trim().slice(0, 40)}"`);
 		}
-		return { overflow: document.documentElement.scrollWidth - view, outside: outside.slice(0, 8) };
+		const downloads = [...document.querySelectorAll('button[aria-label="Hent som CSV"]')]
+			.filter((b) => b.getBoundingClientRect().width > 0).length;
+		return { overflow: document.documentElement.scrollWidth - view, outside: outside.slice(0, 8), downloads };
 	});
 	const name = path.replace(/^\/|\/$/g, '').replace(/\//g, '_') || 'forside';
 	await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
