@@ -13,9 +13,8 @@ import re
 import subprocess
 from pathlib import Path
 
-import duckdb
-
 from orchestration.config import REPORTS_DIR
+from orchestration.duck import read_only
 from orchestration.report.serve import serve
 
 PRINT_TIMEOUT_S = 900
@@ -27,12 +26,11 @@ class ReportPrintFailed(RuntimeError):
 
 def page_order(site: Path) -> list[str]:
     """The site's pages as paths: the front page, the pages by their sidebar position, the regions."""
-    positions = {}
-    for page in (REPORTS_DIR / "pages").glob("*.md"):
+    pages, positions = REPORTS_DIR / "pages", {}
+    for page in [*pages.glob("*.md"), pages / "regioner" / "index.md"]:
         found = re.search(r"^sidebar_position:\s*(\d+)", page.read_text(encoding="utf-8"), re.M)
-        positions["/" if page.stem == "index" else f"/{page.stem}/"] = int(found.group(1)) if found else 0
-    positions["/regioner/"] = int(re.search(r"^sidebar_position:\s*(\d+)", (
-        REPORTS_DIR / "pages" / "regioner" / "index.md").read_text(encoding="utf-8"), re.M).group(1))
+        path = "/" + page.relative_to(pages).with_suffix("").as_posix().removesuffix("index")
+        positions[path if path.endswith("/") else f"{path}/"] = int(found.group(1)) if found else 0
     paths = sorted(positions, key=lambda p: (p != "/", positions[p], p))
     regions = sorted(f"/regioner/{d.name}/" for d in (site / "regioner").iterdir() if (d / "index.html").exists())
     at = paths.index("/regioner/") + 1
@@ -41,11 +39,8 @@ def page_order(site: Path) -> list[str]:
 
 def publication_date(published: Path) -> str:
     """The date of the publication the site was built from, as Danish text (e.g. '3. december 2026')."""
-    con = duckdb.connect(str(published), read_only=True)
-    try:
+    with read_only(published) as con:
         (at,) = con.execute("SELECT max(published_at) FROM reporting.refresh").fetchone()
-    finally:
-        con.close()
     months = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
               "november", "december"]
     return f"{at.day}. {months[at.month - 1]} {at.year}" if at else "ukendt dato"

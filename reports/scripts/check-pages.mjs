@@ -1,4 +1,4 @@
-// Open report pages in headless Chromium (Debian's /usr/bin/chromium through playwright-core)
+// Open report pages in headless Chromium (scripts/chromium.mjs)
 // and print, as JSON, per page: the console errors and page errors, the visible text, the
 // headline values by metric, the region links, the requests that left 127.0.0.1, the document's
 // language and title, and, at a desktop (1280 px) and a phone (390 px) width, how far the page
@@ -7,7 +7,7 @@
 // Usage: node scripts/check-pages.mjs <base-url> <out.json> <screenshot-dir> -- <path>...
 // The assertions live in the Python tests; this only observes.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launchChromium, rendered } from './chromium.mjs';
 
 const WIDTHS = [1280, 390];
 const args = process.argv.slice(2);
@@ -16,11 +16,7 @@ const [base, out, screenshots] = args.slice(0, split);
 const paths = args.slice(split + 1);
 mkdirSync(screenshots, { recursive: true });
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-		'--disable-component-update', '--disable-sync']
-});
+const browser = await launchChromium();
 
 async function open(path, width, result) {
 	const page = await browser.newPage({ acceptDownloads: true, viewport: { width, height: width > 500 ? 1600 : 844 }, locale: 'da-DK' });
@@ -35,10 +31,7 @@ async function open(path, width, result) {
 		}
 	});
 	const response = await page.goto(base + path, { waitUntil: 'networkidle', timeout: 60000 });
-	// Evidence hydrates and re-runs its queries in DuckDB-Wasm; wait until no query is pending.
-	await page.waitForFunction(() => !document.querySelector('[aria-busy="true"], .animate-pulse'), null,
-		{ timeout: 60000 }).catch(() => result.errors.push(`timeout (${width} px): page still loading after 60 s`));
-	await page.waitForTimeout(1000);
+	if (!(await rendered(page))) result.errors.push(`timeout (${width} px): page still loading after 60 s`);
 	// Sideways overflow of the page itself, and the visible elements that cause it: those whose
 	// right edge passes the viewport without a scrolling (or clipping) box around them.
 	result.widths[width] = await page.evaluate(() => {

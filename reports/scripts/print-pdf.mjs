@@ -1,8 +1,8 @@
-// Print the built report to one A4 PDF with headless Chromium (Debian's /usr/bin/chromium through
-// playwright-core): open every page, take its rendered article (charts and maps are SVG), and print
-// them after a cover, each page on a new sheet, with "Side x af y" at the foot of every sheet.
+// Print the built report to one A4 PDF with headless Chromium (scripts/chromium.mjs): open every
+// page, take its rendered article (charts and maps are SVG), and print them after a cover, each
+// page on a new sheet, with "side x af y" at the foot of every sheet.
 // Usage: node scripts/print-pdf.mjs <base-url> <out.pdf> <publication date> -- <path>...
-import { chromium } from 'playwright-core';
+import { launchChromium, rendered } from './chromium.mjs';
 
 const args = process.argv.slice(2);
 const split = args.indexOf('--');
@@ -10,11 +10,7 @@ const [base, out, published] = args.slice(0, split);
 const paths = args.slice(split + 1);
 const escape = (text) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-		'--disable-component-update', '--disable-sync']
-});
+const browser = await launchChromium();
 try {
 	// About the width of A4 between the margins, so charts are drawn at the size they print.
 	const page = await browser.newPage({ viewport: { width: 700, height: 1200 }, locale: 'da-DK' });
@@ -23,9 +19,7 @@ try {
 	for (const path of paths) {
 		const response = await page.goto(base + path, { waitUntil: 'networkidle', timeout: 60000 });
 		if (!response || response.status() !== 200) throw new Error(`${path}: HTTP ${response?.status()}`);
-		await page.waitForFunction(() => !document.querySelector('[aria-busy="true"], .animate-pulse'), null,
-			{ timeout: 60000 });
-		await page.waitForTimeout(800);
+		if (!(await rendered(page))) throw new Error(`${path}: still loading after 60 s`);
 		const taken = await page.evaluate(() => {
 			const article = document.querySelector('#evidence-main-article').cloneNode(true);
 			// What only works on screen: buttons, download links, the breadcrumbs and the footer.
