@@ -105,6 +105,11 @@ class Settings:
         return self.data_dir / "report" / "report.pdf"
 
     @property
+    def logs_dir(self) -> Path:
+        """The full logs of `make run` refreshes (one file each; the terminal shows a short view)."""
+        return self.data_dir / "logs"
+
+    @property
     def landing_is_default(self) -> bool:
         """True when the landing zone is the project's own default (the sample may go there)."""
         return "SIW_LANDING_DIR" not in os.environ

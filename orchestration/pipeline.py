@@ -14,12 +14,14 @@ import datetime as dt
 import fcntl
 import os
 import sys
+import uuid
 from typing import TYPE_CHECKING
 
 import psutil
 
 from orchestration.adapters import free_pool_slots
 from orchestration.config import export_environment, get_settings
+from orchestration.ingest.refusals import standing_refusals
 from orchestration.ingest.landing import NO_SURVEY, discover_waves, survey_available
 from orchestration.operations.fingerprint import fingerprint, record_refresh, unchanged_since_last_refresh
 from orchestration.study import StudyInvalid, validate_study
@@ -107,8 +109,8 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
     import dagster as dg
 
     from orchestration.definitions import defs  # after the environment is exported
-    from orchestration.operations.alerts import failure_reasons
     from orchestration.operations.automation import all_waves_tags, refresh_job, register_waves, without_survey
+    from orchestration.operations.console import RunWatcher, logged_to_file, step_totals
 
     for warning in discover_waves(settings.landing_dir)[1]:
         print(f"warning: {warning}")
@@ -124,25 +126,38 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
     if not settings.build_report:
         wanted = wanted - dg.AssetSelection.groups("report")
     full = waves and settings.build_report
-    selection = None if full else list(wanted.resolve(defs.resolve_asset_graph()))
-    result = job.execute_in_process(instance=instance, tags={**all_waves_tags(waves), "siw/trigger": "make run",
-                                                                 "siw/pid": str(os.getpid())},
-                                    asset_selection=selection, raise_on_error=False)
+    keys = wanted.resolve(defs.resolve_asset_graph())
+    run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
+    with logged_to_file(settings.logs_dir) as (log_path, console):
+        console.say(f"refresh {run_id} (full log: {log_path})")
+        with RunWatcher(run_id, console, step_totals(defs.resolve_asset_graph(), keys), log_path):
+            result = job.execute_in_process(
+                instance=instance, run_id=run_id, asset_selection=None if full else list(keys), raise_on_error=False,
+                tags={**all_waves_tags(waves), "siw/trigger": "make run", "siw/pid": str(os.getpid())})
+        return report_outcome(settings, console, result, current)
+
+
+def report_outcome(settings, console, result: dg.ExecuteInProcessResult, current: str) -> int:
+    """Say how the refresh ended: the files refused, the failure reasons or where the results are."""
+    from orchestration.operations.alerts import failure_reasons
+
+    for source, _kind, path, reason in standing_refusals(settings.raw_dir):
+        console.say(f"refused ({source}): {path}: {reason}", error=True)
     reasons = failure_reasons(result.all_events)
     if reasons:
-        print("\nThe refresh stopped (a failed gate or step); the last good publication and report stay in place:",
-              file=sys.stderr)
+        console.say("\nThe refresh stopped (a failed gate or step); the last good publication and report stay "
+                    "in place:", error=True)
         for reason in dict.fromkeys(reasons):
-            print(f"  - {reason}", file=sys.stderr)
+            console.say(f"  - {reason}", error=True)
         return 1
     record_refresh(settings, current, result.run_id, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     built_in = settings.warehouse_path if settings.engine == "duckdb" else settings.spark_warehouse_dir
-    print(f"\nwarehouse ({settings.engine}):{' ' * (10 - len(settings.engine))}{built_in}")
-    print(f"published database:    {settings.published_path}")
-    print(f"publication gate docs: {settings.data_docs_dir / 'index.html'}")
+    console.say(f"\nwarehouse ({settings.engine}):{' ' * (10 - len(settings.engine))}{built_in}")
+    console.say(f"published database:    {settings.published_path}")
+    console.say(f"publication gate docs: {settings.data_docs_dir / 'index.html'}")
     if settings.build_report:
-        print(f"report site:           {settings.report_site_dir} (make report serves it on 127.0.0.1)")
-        print(f"printable report:      {settings.report_pdf_path}")
+        console.say(f"report site:           {settings.report_site_dir} (make report serves it on 127.0.0.1)")
+        console.say(f"printable report:      {settings.report_pdf_path}")
     return 0
 
 

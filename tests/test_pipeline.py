@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 
 import dagster as dg
@@ -10,6 +12,7 @@ import pytest
 
 from orchestration import pipeline
 from orchestration.ingest.assets import raw_survey
+from conftest import query_db
 
 
 def published(data):
@@ -30,16 +33,38 @@ def test_full_run_publishes_and_a_rerun_skips_unchanged_waves(dirs, sample_tree,
     assert [r[0] for r in alle] == ["2020-06", "2021-03"]
     assert all(r[2] > 0 and 0 < r[5] < 1 for r in alle)
     assert first["interviews"] and first["cases"] and len(first["refresh"]) == 1
-    assert "published database:" in capsys.readouterr().out
+    # The terminal gets a short view (a line per step, where the results are); the full log a file.
+    out = capsys.readouterr().out
+    assert "published database:" in out and len(out.splitlines()) < 30 and "DEBUG" not in out
+    for step in ("survey waves", "case files", "interview log", "dbt models and tests", "publication gate"):
+        assert re.search(rf"^  ok +{step}.* s   \d", out, re.MULTILINE), (step, out)
+    survey = instance.get_latest_materialization_event(dg.AssetKey(["raw", "survey", "respondents"]))
+    metadata = survey.asset_materialization.metadata
+    read, quarantined = (sum(v.value for k, v in metadata.items() if k.endswith(f"/{name}"))
+                         for name in ("rows_read", "rows_quarantined"))
+    assert re.search(rf"survey waves .* {read:,} rows read, {quarantined:,} rows quarantined", out), out
+    (log,) = (data / "logs").glob("refresh-*.log")
+    assert f"full log: {log}" in out
+    full = log.read_text(encoding="utf-8")
+    assert "STEP_SUCCESS" in full and re.search(r"^\d+ of \d+ OK created sql table model", full, re.MULTILINE)
     # The same files, code and settings again: nothing to do, nothing is run.
     runs = len(instance.get_runs())
     assert pipeline.run(allow_sample=False) == 0
     assert "nothing changed since the refresh" in capsys.readouterr().out
     assert len(instance.get_runs()) == runs and len(published(data)["refresh"]) == 1
-    # Forced: waves are skipped by sha256, the numbers stay, one more refresh is logged.
+    # Forced, with a case file that lacks its id: waves are skipped by sha256, the numbers stay, one
+    # more refresh is logged, and the case file is refused alone, named with the field it lacks.
+    case = json.loads(next((landing / "cases").glob("*.json")).read_text(encoding="utf-8"))
+    del case["case_id"]
+    (landing / "cases" / "zz_no_id.json").write_text(json.dumps(case), encoding="utf-8")
     assert pipeline.run(allow_sample=False, force=True) == 0
+    assert (f"refused (cases): {landing / 'cases' / 'zz_no_id.json'}: lacks the required field case_id"
+            in capsys.readouterr().err)
     second = published(data)
     assert second["response"] == first["response"] and len(second["refresh"]) == 2
+    assert second["cases"] == first["cases"]
+    assert query_db(data / "published" / "report.duckdb", "SELECT rule FROM reporting.ingestion_issues "
+                    "WHERE kind = 'refused_case'") == [("zz_no_id.json lacks the required field case_id",)]
     skipped = [e for e in instance.get_event_records(dg.EventRecordsFilter(
         event_type=dg.DagsterEventType.ASSET_MATERIALIZATION, asset_key=dg.AssetKey(["raw", "survey", "respondents"])))]
     assert any("skipped" in r.asset_materialization.metadata for r in skipped)
@@ -57,6 +82,7 @@ def test_a_refused_wave_stops_the_run_and_keeps_the_publication(built, instance,
     assert pipeline.run(allow_sample=False) == 1
     err = capsys.readouterr().err
     assert "pandera_survey_contract" in err and "labels.csv" in err and "is missing" in err
+    assert re.search(r"^refused \(survey\): .*wave=2020-06.*labels\.csv", err, re.MULTILINE), err
     assert (data / "published" / "report.duckdb").read_bytes() == before
 
 

@@ -82,7 +82,7 @@ def flatten(case: object) -> tuple[dict | None, str | None]:
         return None, "is not a JSON object"
     lead, partners = case.get("lead"), case.get("partners", [])
     if not isinstance(lead, dict):
-        return None, f"lacks the required field 'lead' as an object with name and type (got {lead!r})"
+        return None, f"lacks the required field lead as an object with name and type (got {lead!r})"
     if not isinstance(partners, list) or not all(isinstance(p, dict) for p in partners):
         return None, "partners must be a list of objects with name and type"
     lists = {name: case.get(name, []) for name in LISTS}

@@ -39,3 +39,19 @@ def record_refusal(raw_dir: Path, name: str, source: str, refusal: SourceRefused
 def clear_refusal(raw_dir: Path, name: str) -> None:
     """Forget a refusal once the source has been read successfully."""
     refusal_path(raw_dir, name).unlink(missing_ok=True)
+
+
+def standing_refusals(raw_dir: Path) -> list[tuple[str, str, str, str]]:
+    """(source, kind, file, reason) of every refusal that stands: whole sources (``refused_file``)
+    and single case files (``refused_case``, refused alone while the other cases went on)."""
+    found = []
+    with duckdb.connect() as con:
+        cases = raw_dir / "cases" / "all" / "refused.parquet"
+        if cases.exists():
+            found += [("cases", "refused_case", file, reason) for file, reason in
+                      con.execute("SELECT file, reason FROM read_parquet(?) ORDER BY file", [str(cases)]).fetchall()]
+        sources = sorted(str(p) for p in (raw_dir / "refusals").glob("*.parquet"))
+        if sources:
+            found += [(source, "refused_file", file, reason) for source, file, reason in con.execute(
+                "SELECT source, file, reason FROM read_parquet(?) ORDER BY source, file", [sources]).fetchall()]
+    return found

@@ -25,7 +25,8 @@ class SchemaFailure:
     @property
     def reason(self) -> str:
         if self.check.startswith("not_nullable"):
-            return f"lacks the required field {self.column!r}"
+            # unquoted: the published reason masks quoted values, and a field name is no personal data
+            return f"lacks the required field {self.column}"
         return f"column {self.column}: {self.value!r} breaks the rule {self.check}"
 
 

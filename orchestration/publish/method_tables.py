@@ -15,13 +15,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.ingest.refusals import standing_refusals
+
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 QUARANTINE = "survey/wave=*/quarantine.parquet"
 DROPPED = "survey/wave=*/dropped_columns.parquet"
 NOTES = "survey/wave=*/notes.parquet"
-REFUSED_CASES = "cases/all/refused.parquet"
 CASE_NOTES = "cases/all/notes.parquet"
-REFUSALS = "refusals/*.parquet"
 # The optional sources (sources.md): an empty file registry means the landing zone had none.
 OPTIONAL_SOURCES = {"interviews": ("interviews/log/files.parquet", "interviews/interview_log.xlsx"),
                     "cases": ("cases/all/files.parquet", "cases/*.json"),
@@ -58,16 +58,11 @@ def write_ingestion_issues(con: duckdb.DuckDBPyConnection, table: str, raw_dir: 
                 f"SELECT count(*) FROM read_parquet('{raw_dir / registry}')").fetchone()[0]:
             con.execute(f"INSERT INTO {table} VALUES (?, NULL, 'not_delivered', ?, 1)",
                         [source, f"no {expected} in the landing zone"])
-    refused = []
-    if files := _present(raw_dir, REFUSED_CASES):
-        refused += [("cases", None, "refused_case", f"{Path(path).name} {reason}")
-                    for path, reason in con.execute(f"SELECT file, reason FROM read_parquet({files})").fetchall()]
+    refused = [(source, None, kind, f"{Path(path).name} {reason}")
+               for source, kind, path, reason in standing_refusals(raw_dir)]
     if files := _present(raw_dir, CASE_NOTES):
         refused += [("cases", None, "note", f"{Path(path).name} {note}")
                     for path, note in con.execute(f"SELECT file, note FROM read_parquet({files})").fetchall()]
-    if files := _present(raw_dir, REFUSALS):
-        refused += [(source, None, "refused_file", f"{Path(path).name} {reason}") for source, path, reason in
-                    con.execute(f"SELECT source, file, reason FROM read_parquet({files})").fetchall()]
     for source, wave, kind, reason in refused:
         con.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?, 1)", [source, wave, kind, masked(reason)])
 
