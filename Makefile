@@ -34,9 +34,11 @@ test-all: install manifest browser java $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/pytest
 
-# The Dagster UI and daemon (so schedules run) on 127.0.0.1:3000.
+# The Dagster UI and daemon (so schedules run) on 127.0.0.1:$(DEV_PORT); Ctrl-C, SIGTERM or SIGHUP
+# stops it, runs in flight included, within 20 s.
+DEV_PORT ?= 3000
 dev: install manifest $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m orchestration.dev_server --host 127.0.0.1 --port 3000
+	$(BIN)/python -m orchestration.dev_server --host 127.0.0.1 --port $(DEV_PORT)
 
 # Serve the built report site on 127.0.0.1:$(REPORT_PORT) (made by `make run`).
 REPORT_PORT ?= 4000

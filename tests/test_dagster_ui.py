@@ -1,5 +1,5 @@
-"""The Dagster UI for real: started as `make dev` starts it, pages checked in headless Chromium, a run
-launched through GraphQL, and nothing left running after Ctrl-C."""
+"""The Dagster UI for real: started by `make dev`, pages checked in headless Chromium, runs launched
+through GraphQL, and nothing left running after Ctrl-C, SIGTERM or SIGHUP, runs in flight included."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 
+import dagster as dg
 import psutil
 import pytest
 
@@ -49,16 +49,14 @@ def page_text(port: int, path: str, profile) -> str:
 
 @pytest.fixture
 def dev_server(dirs, sample_tree, tmp_path):
+    """`make dev` in a session of its own (its process group, as a terminal runs it): (make, port, home)."""
     landing, data = dirs
     shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
     home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "SIW_AUTOMATION": "off", "PYTHONPATH": str(PROJECT_ROOT)}
-    wrapper = subprocess.Popen([sys.executable, "-m", "orchestration.dev_server", "--port", str(port)],
-                               cwd=PROJECT_ROOT, env=env, start_new_session=True,
-                               stdout=open(tmp_path / "dev.log", "w"), stderr=subprocess.STDOUT)
+    make = subprocess.Popen(["make", "-s", "dev", f"DEV_PORT={port}"], cwd=PROJECT_ROOT, env=env,
+                            start_new_session=True, stdout=open(tmp_path / "dev.log", "w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -67,12 +65,12 @@ def dev_server(dirs, sample_tree, tmp_path):
         except OSError:
             time.sleep(2)
     else:
-        wrapper.kill()
+        make.kill()
         pytest.fail("the Dagster webserver did not come up: " + (tmp_path / "dev.log").read_text()[-2000:])
-    yield wrapper, port
-    if wrapper.poll() is None:  # the test failed before Ctrl-C: nothing of the server may outlive it
-        tree = psutil.Process(wrapper.pid).children(recursive=True)
-        os.killpg(wrapper.pid, signal.SIGKILL)
+    yield make, port, home
+    if make.poll() is None:  # the test failed before the stop: nothing of the server may outlive it
+        tree = psutil.Process(make.pid).children(recursive=True)
+        os.killpg(make.pid, signal.SIGKILL)
         for process in tree:  # `dagster dev` and its services run in process groups of their own
             try:
                 process.kill()
@@ -80,8 +78,25 @@ def dev_server(dirs, sample_tree, tmp_path):
                 pass
 
 
-def test_ui_renders_the_project_runs_a_materialisation_and_stops_cleanly(dev_server, tmp_path):
-    wrapper, port = dev_server
+def launch(port: int, assets: list[list[str]] | None, tags: dict[str, str]) -> str:
+    """Launch refresh_job (or some of its assets) through GraphQL, as the UI does; the run id."""
+    launched = graphql(port, """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename
+        ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""", {"p": {
+        "selector": {"repositoryLocationName": "social_innovation_warehouse", "repositoryName": "__repository__",
+                     "jobName": "refresh_job",
+                     **({"assetSelection": [{"path": key} for key in assets]} if assets else {})},
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]}}})
+    assert launched["data"]["launchRun"]["__typename"] == "LaunchRunSuccess", launched
+    return launched["data"]["launchRun"]["run"]["runId"]
+
+
+def run_status(port: int, run_id: str) -> str:
+    return graphql(port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
+                   {"id": run_id})["data"]["runOrError"]["status"]
+
+
+def test_ui_renders_the_project_and_runs_a_materialisation(dev_server, tmp_path):
+    _make, port, _home = dev_server
     lineage = page_text(port, "asset-groups", tmp_path / "chrome")
     for group in ("raw", "staging", "marts", "reporting", "publish"):
         assert f">{group}<" in lineage, group
@@ -90,24 +105,67 @@ def test_ui_renders_the_project_runs_a_materialisation_and_stops_cleanly(dev_ser
     catalog = page_text(port, "assets", tmp_path / "chrome")
     assert "int_survey__base_answers" in catalog
 
-    launched = graphql(port, """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename
-        ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""", {"p": {
-        "selector": {"repositoryLocationName": "social_innovation_warehouse", "repositoryName": "__repository__",
-                     "jobName": "refresh_job",
-                     "assetSelection": [{"path": ["raw", "cases", t]} for t in ("cases", "case_partners", "case_items")]},
-        "executionMetadata": {"tags": [{"key": "siw/trigger", "value": "ui-test"}]}}})
-    run_id = launched["data"]["launchRun"]["run"]["runId"]
+    run_id = launch(port, [["raw", "cases", t] for t in ("cases", "case_partners", "case_items")],
+                    {"siw/trigger": "ui-test"})
     status, deadline = None, time.monotonic() + 240
     while time.monotonic() < deadline and status not in ("SUCCESS", "FAILURE", "CANCELED"):
         time.sleep(2)
-        status = graphql(port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
-                         {"id": run_id})["data"]["runOrError"]["status"]
+        status = run_status(port, run_id)
     assert status == "SUCCESS"
 
-    processes = psutil.Process(wrapper.pid).children(recursive=True)
-    assert processes  # dagster dev, its webserver, daemon and code server
-    os.killpg(wrapper.pid, signal.SIGINT)  # what Ctrl-C in the terminal does to `make dev`
-    assert wrapper.wait(timeout=90) == 0
-    _gone, left = psutil.wait_procs(processes, timeout=10)  # the services exit with it, not later
-    left = [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert left == [], [p.cmdline()[:3] for p in left]
+
+@pytest.mark.parametrize("signum, to", [(signal.SIGINT, "group"), (signal.SIGTERM, "make"), (signal.SIGHUP, "group")],
+                         ids=["SIGINT-ctrl-c", "SIGTERM-service-manager", "SIGHUP-terminal-closed"])
+def test_make_dev_stops_within_20_s_with_a_run_in_flight_and_leaves_nothing(dev_server, dirs, signum, to):
+    make, port, home = dev_server
+    waves = sorted(p.name.removeprefix("wave=") for p in (dirs[0] / "survey").iterdir())
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions("survey_waves", waves)
+        run_id = launch(port, None, {"siw/trigger": "ui-test", "dagster/asset_partition_range_start": waves[0],
+                                     "dagster/asset_partition_range_end": waves[-1]})
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:  # until dbt runs: the deepest process tree of a refresh
+            tree = psutil.Process(make.pid).children(recursive=True)
+            if any("dbt" in " ".join(p.cmdline()) and "build" in p.cmdline() for p in alive(tree)):
+                break
+            assert run_status(port, run_id) in ("QUEUED", "STARTING", "STARTED"), "the run ended before dbt ran"
+            time.sleep(0.5)
+        else:
+            pytest.fail("dbt did not start within 4 minutes")
+        started = time.monotonic()
+        if to == "group":  # what a terminal does: Ctrl-C or a hang-up reaches its foreground group
+            os.killpg(make.pid, signum)
+        else:  # a service manager's stop: the main process only
+            os.kill(make.pid, signum)
+        make.wait(timeout=60)
+        psutil.wait_procs(tree, timeout=max(0.0, 20 - (time.monotonic() - started)))
+        elapsed = time.monotonic() - started
+        left = [p.cmdline()[:4] for p in alive(tree) + of_this_home(home)]
+        assert left == [] and elapsed < 20, (left, elapsed)
+        run = instance.get_run_by_id(run_id)
+        assert run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED), run.status
+        assert instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots == []
+
+
+def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """The processes of a list still running (not exited, not a zombie)."""
+    running = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                running.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return running
+
+
+def of_this_home(home) -> list[psutil.Process]:
+    """Any process on the machine working for this Dagster home (started after the tree was listed)."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.pid != os.getpid() and process.environ().get("DAGSTER_HOME") == str(home):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return alive(found)
