@@ -53,6 +53,29 @@ def test_nightly_refresh_targets_every_wave_at_two_in_copenhagen(landing, instan
     assert set(instance.get_dynamic_partitions("survey_waves")) == {"2020-06", "2021-03"}
 
 
+def test_a_data_folder_never_sees_the_waves_of_another_that_shares_the_instance(landing, instance):
+    # Another data folder registered 2019-01 (first) and 2022-01 (last) in this Dagster instance.
+    instance.add_dynamic_partitions("survey_waves", ["2019-01"])
+    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                       scheduled_execution_time=datetime.datetime(2026, 11, 23, 2, 0))
+    instance.add_dynamic_partitions("survey_waves", ["2020-06", "2022-01"])
+    request = nightly_refresh.evaluate_tick(context).run_requests[0]
+    assert (request.tags["dagster/asset_partition_range_start"],
+            request.tags["dagster/asset_partition_range_end"]) == ("2020-06", "2021-03")
+    sensed = evaluate_sensor(instance).run_requests[0]
+    assert sensed.tags["dagster/asset_partition_range_end"] == "2021-03"
+    # A run over the whole range (as an older run request might be) reads this folder's waves only,
+    # without a warning about the others.
+    everything = instance.get_dynamic_partitions("survey_waves")
+    assert everything == ["2019-01", "2020-06", "2022-01", "2021-03"]
+    result = dg.materialize([raw_survey], instance=instance, tags=all_waves_tags(everything))
+    assert result.success
+    waves = result.asset_materializations_for_node("raw_survey")[0].metadata["waves"].value
+    assert "2020-06" in waves and "2021-03" in waves and "2019-01" not in waves and "2022-01" not in waves
+    warnings = [e.message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
+    assert not any("2019-01" in w or "2022-01" in w for w in warnings), warnings
+
+
 def test_sensor_requests_one_run_for_new_files_and_nothing_for_unchanged_ones(landing, instance):
     first = evaluate_sensor(instance)
     (everything,) = first.run_requests  # five new sources, one run

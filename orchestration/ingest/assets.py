@@ -12,7 +12,7 @@ from orchestration.ingest.cases import read_cases
 from orchestration.errors import SourceRefused
 from orchestration.ingest.frame import read_frame
 from orchestration.ingest.interviews import read_interview_log
-from orchestration.ingest.landing import safe_files
+from orchestration.ingest.landing import folder_waves, safe_files
 from orchestration.ingest.rawstore import clean_scratch
 from orchestration.ingest.refusals import clear_refusal, record_refusal
 from orchestration.ingest.survey import WaveReader
@@ -100,7 +100,11 @@ def raw_survey(context: dg.AssetExecutionContext):
     clean_scratch(settings.raw_dir)
     outcomes: dict[str, dict] = {}
     refusals: list[SourceRefused] = []
+    ours = folder_waves(settings.landing_dir, settings.raw_dir)
     for wave_id in context.partition_keys:
+        if wave_id not in ours:  # a wave of another data folder that shares the Dagster instance
+            context.log.debug(f"wave {wave_id} is not a wave of this data folder; left alone")
+            continue
         folder = settings.landing_dir / "survey" / f"wave={wave_id}"
         if not folder.is_dir():
             context.log.warning(f"wave {wave_id} is no longer in the landing zone; its last good data stays")

@@ -81,6 +81,15 @@ def discover_waves(landing: Path) -> tuple[list[str], list[str]]:
     return waves, warnings
 
 
+def folder_waves(landing: Path, raw_dir: Path) -> set[str]:
+    """The waves of one data folder: those in its landing zone and those its raw layer holds.
+
+    The Dagster instance's wave partitions are shared by every data folder that uses it; a
+    refresh works on these only, so it never sees another folder's waves."""
+    held = {p.name.removeprefix("wave=") for p in raw_dir.glob("survey/wave=*") if p.is_dir()}
+    return set(discover_waves(landing)[0]) | held
+
+
 NO_SURVEY = ("no survey wave in the landing zone (survey/wave=YYYY-MM/) and none in the raw layer: "
              "the warehouse has nothing to build on yet")
 

@@ -16,7 +16,7 @@ import duckdb
 
 from orchestration.config import get_settings
 from orchestration.ingest.assets import raw_cases, raw_frame, raw_interviews, raw_survey, survey_waves
-from orchestration.ingest.landing import NO_SURVEY, discover_waves, inside, sha256_of, survey_available
+from orchestration.ingest.landing import NO_SURVEY, discover_waves, folder_waves, inside, sha256_of, survey_available
 from orchestration.operations.fingerprint import fingerprint, unchanged_since_last_refresh
 from orchestration.publish.assets import DBT_TABLES, REGISTRIES
 
@@ -37,11 +37,18 @@ def new_waves(instance: dg.DagsterInstance) -> list[str]:
 
 
 def register_waves(instance: dg.DagsterInstance) -> list[str]:
-    """Add the landing zone's new waves as partitions; return every registered wave."""
+    """Add the landing zone's new waves as partitions; return this data folder's registered waves."""
     added = new_waves(instance)
     if added:
         instance.add_dynamic_partitions(survey_waves.name, added)
-    return list(instance.get_dynamic_partitions(survey_waves.name))
+    return registered_waves(instance)
+
+
+def registered_waves(instance: dg.DagsterInstance) -> list[str]:
+    """The registered waves (in registration order) that belong to this data folder."""
+    settings = get_settings()
+    ours = folder_waves(settings.landing_dir, settings.raw_dir)
+    return [w for w in instance.get_dynamic_partitions(survey_waves.name) if w in ours]
 
 
 def all_waves_tags(waves: list[str]) -> dict[str, str]:
@@ -138,7 +145,7 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     changed += [p for p in previous if p not in current]  # a deleted file changes its source too
     waves, sources = affected(changed)
     waves &= set(discover_waves(landing)[0]) if landing.is_dir() else set()
-    registered = list(context.instance.get_dynamic_partitions(survey_waves.name))
+    registered = registered_waves(context.instance)
     fresh = sorted(w for w in waves if w not in registered)
     cursor = json.dumps(current, sort_keys=True)
     if not (waves or sources) or not survey_available(landing, settings.raw_dir):
