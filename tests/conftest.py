@@ -4,7 +4,10 @@ refresh of the sample tree for the whole session (``sample_build``) that tests r
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,8 @@ import duckdb
 import pytest
 
 from orchestration import pipeline
+from orchestration.config import PROJECT_ROOT
+from orchestration.publish.assets import DBT_TABLES
 from orchestration.sample_exports import survey_labels, survey_structure, survey_variables, write_landing_tree
 
 STRUCTURE_HEADER = ["questionName", "variableName", "questionType", "subType", "questionText", "choiceValue",
@@ -147,3 +152,60 @@ def fetch(sql: str) -> list[tuple]:
     """The rows of ``sql`` on a connection of its own (never DuckDB's process-wide default one)."""
     with duckdb.connect() as con:
         return con.execute(sql).fetchall()
+
+
+# --- refreshes in processes of their own ------------------------------------------------------
+
+
+def start_run(env: dict, log: Path | None = None, *args: str) -> subprocess.Popen:
+    """`make run` (``orchestration.pipeline --no-sample``) in a process group of its own; its output goes
+    to ``log`` (kept for a failure's message)."""
+    with open(log or os.devnull, "wb") as out:  # the child keeps its own copy of the handle
+        return subprocess.Popen([sys.executable, "-m", "orchestration.pipeline", "--no-sample", *args],
+                                cwd=PROJECT_ROOT, env=env, start_new_session=True, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def published_tables(path: Path) -> dict[str, list]:
+    """Every published dbt table of a publication, rows sorted."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{path}' AS pub (READ_ONLY)")
+        return {t: con.execute(f"SELECT * FROM pub.reporting.{t} ORDER BY ALL").fetchall() for t in DBT_TABLES}
+    finally:
+        con.close()
+
+
+# The step each stage of a refresh runs in (the op names of the assets that write the warehouse).
+STAGES = {"published_report_database": "publish", "siw_dbt_assets": "dbt"}
+
+
+def phase(instance: dg.DagsterInstance, run_id: str | None = None) -> str | None:
+    """The stage a run (by default the latest) is in: that of the last step it started, from its events."""
+    run = instance.get_run_by_id(run_id) if run_id else next(iter(instance.get_runs(limit=1)), None)
+    if run is None or run.is_finished:
+        return None
+    started = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
+    if not started:
+        return None
+    step = started[-1].event_log_entry.step_key or ""
+    return STAGES.get(step, "ingestion" if step.startswith("raw_") else None)
+
+
+def assert_warehouse_steps_serialised(instance: dg.DagsterInstance, run_ids: list[str]) -> None:
+    """The steps that write the warehouse (dbt, publish) of these runs never ran at the same time."""
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for run_id in run_ids:
+        times: dict[str, list[float]] = {}
+        for event in instance.get_records_for_run(run_id).records:
+            entry = event.event_log_entry
+            if entry.step_key in STAGES and entry.dagster_event and entry.dagster_event.event_type_value in (
+                    "STEP_START", "STEP_SUCCESS"):
+                times.setdefault(entry.step_key, []).append(entry.timestamp)
+        for step, stamps in times.items():
+            spans.setdefault(step, []).append((min(stamps), max(stamps)))
+    for step, intervals in spans.items():
+        assert len(intervals) == len(run_ids), (step, intervals)
+        ordered = sorted(intervals)
+        for (_start_a, end_a), (start_b, _end_b) in zip(ordered, ordered[1:]):
+            assert end_a <= start_b, (step, ordered)

@@ -16,7 +16,9 @@ import dagster as dg
 import psutil
 import pytest
 
+from conftest import assert_warehouse_steps_serialised, phase, published_tables, query_db, start_run
 from orchestration.config import PROJECT_ROOT
+from orchestration.definitions import defs
 
 # The webserver, daemon and code server, a run and Chromium: minutes (make test-all).
 pytestmark = pytest.mark.slow
@@ -95,8 +97,8 @@ def run_status(port: int, run_id: str) -> str:
                    {"id": run_id})["data"]["runOrError"]["status"]
 
 
-def test_ui_renders_the_project_and_runs_a_materialisation(dev_server, tmp_path):
-    _make, port, _home = dev_server
+def test_ui_renders_the_project_and_its_runs_queue_with_make_run_both_ways(dev_server, dirs, sample_build, tmp_path):
+    _make, port, home = dev_server
     lineage = page_text(port, "asset-groups", tmp_path / "chrome")
     for group in ("raw", "staging", "marts", "reporting", "publish"):
         assert f">{group}<" in lineage, group
@@ -105,13 +107,60 @@ def test_ui_renders_the_project_and_runs_a_materialisation(dev_server, tmp_path)
     catalog = page_text(port, "assets", tmp_path / "chrome")
     assert "int_survey__base_answers" in catalog
 
-    run_id = launch(port, [["raw", "cases", t] for t in ("cases", "case_partners", "case_items")],
-                    {"siw/trigger": "ui-test"})
-    status, deadline = None, time.monotonic() + 240
+    # A run from the UI while `make run` runs dbt, then `make run` while a UI run runs dbt: each waits
+    # for the warehouse pool, all end green, and the publication is that of a clean refresh.
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
+    waves = sorted(p.name.removeprefix("wave=") for p in (dirs[0] / "survey").iterdir())
+    tags = {"siw/trigger": "ui-test", "dagster/asset_partition_range_start": waves[0],
+            "dagster/asset_partition_range_end": waves[-1]}
+    without_report = [k.path for k in (dg.AssetSelection.all() - dg.AssetSelection.groups("report")).resolve(
+        defs.resolve_asset_graph())]
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        cli_runs, ui_runs = [], []
+        for order, first in enumerate(("make run", "ui")):
+            log = tmp_path / f"make-run-{order}.log"
+            if first == "make run":
+                cli = start_run(env, log)
+                run_id = wait_for_dbt(instance, lambda: newest_run(instance, "make run"), cli)
+                ui_runs.append(launch(port, without_report, tags))
+            else:
+                ui_runs.append(launch(port, without_report, tags))
+                wait_for_dbt(instance, lambda: ui_runs[-1], None)
+                cli = start_run(env, log, "--force")  # the same files: forced, or it would do nothing
+            assert cli.wait(timeout=900) == 0, log.read_text(errors="replace")[-3000:]
+            cli_runs.append(newest_run(instance, "make run"))
+            assert wait_for_end(port, ui_runs[-1]) == "SUCCESS"
+        assert len(set(cli_runs)) == 2 and run_id == cli_runs[0]
+        assert [instance.get_run_by_id(r).status for r in cli_runs] == [dg.DagsterRunStatus.SUCCESS] * 2
+        assert_warehouse_steps_serialised(instance, cli_runs + ui_runs)
+    assert len(query_db(dirs[1] / "published/report.duckdb", "SELECT * FROM reporting.refresh")) == 4
+    assert published_tables(dirs[1] / "published/report.duckdb") == published_tables(sample_build.published)
+
+
+def newest_run(instance: dg.DagsterInstance, trigger: str) -> str | None:
+    """The id of the newest run with this ``siw/trigger`` tag."""
+    runs = instance.get_runs(dg.RunsFilter(tags={"siw/trigger": trigger}), limit=1)
+    return runs[0].run_id if runs else None
+
+
+def wait_for_dbt(instance: dg.DagsterInstance, run_id_of, process: subprocess.Popen | None) -> str:
+    """Wait until the run (its id from ``run_id_of``) has started its dbt step; its id."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        run_id = run_id_of()
+        if run_id and phase(instance, run_id) == "dbt":
+            return run_id
+        assert process is None or process.poll() is None, "make run ended before its dbt step was seen"
+        time.sleep(0.2)
+    pytest.fail("the run did not reach its dbt step within 5 minutes")
+
+
+def wait_for_end(port: int, run_id: str) -> str:
+    status, deadline = None, time.monotonic() + 900
     while time.monotonic() < deadline and status not in ("SUCCESS", "FAILURE", "CANCELED"):
         time.sleep(2)
         status = run_status(port, run_id)
-    assert status == "SUCCESS"
+    return status
 
 
 @pytest.mark.parametrize("signum, to", [(signal.SIGINT, "group"), (signal.SIGTERM, "make"), (signal.SIGHUP, "group")],

@@ -10,7 +10,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,13 +20,13 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from conftest import answered_row, fetch, write_wave
+from conftest import (answered_row, assert_warehouse_steps_serialised, fetch, phase, published_tables, start_run,
+                      write_wave)
 from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.cases import read_cases
 from orchestration.errors import SourceRefused
 from orchestration.ingest.interviews import read_interview_log
 from orchestration.ingest.survey import WaveReader
-from orchestration.publish.assets import DBT_TABLES
 from orchestration.sample_exports import survey_variables
 
 FUZZ = settings(max_examples=40, deadline=dt.timedelta(seconds=30), derandomize=True,
@@ -188,38 +187,6 @@ def test_fuzzed_case_file(tmp_path_factory, sample_tree, damage):
 # --- kill and rerun ---------------------------------------------------------------------------
 
 
-def start_run(env: dict, log: Path | None = None) -> subprocess.Popen:
-    """A refresh in its own process group; its output goes to ``log`` (kept for a failure's message)."""
-    with open(log or os.devnull, "wb") as out:  # the child keeps its own copy of the handle
-        return subprocess.Popen([sys.executable, "-m", "orchestration.pipeline", "--no-sample"], cwd=PROJECT_ROOT,
-                                env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
-
-
-def published_tables(path: Path) -> dict[str, list]:
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{path}' AS pub (READ_ONLY)")
-        return {t: con.execute(f"SELECT * FROM pub.reporting.{t} ORDER BY ALL").fetchall() for t in DBT_TABLES}
-    finally:
-        con.close()
-
-
-# The step each stage of a refresh runs in (the op names of the assets).
-STAGES = {"published_report_database": "publish", "siw_dbt_assets": "dbt"}
-
-
-def phase(instance: dg.DagsterInstance) -> str | None:
-    """The stage the latest run is in: that of the last step it started, from the run's own events."""
-    runs = instance.get_runs(limit=1)
-    if not runs or runs[0].is_finished:
-        return None
-    started = instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.STEP_START).records
-    if not started:
-        return None
-    step = started[-1].event_log_entry.step_key or ""
-    return STAGES.get(step, "ingestion" if step.startswith("raw_") else None)
-
-
 @pytest.fixture
 def run_env(dirs, sample_tree, tmp_path):
     """The environment of `make run` in a process of its own, and the Dagster instance those runs use."""
@@ -294,16 +261,7 @@ def test_two_runs_at_once_overlap_and_serialise_on_the_warehouse(run_env, tmp_pa
     (a, b) = sorted(records, key=lambda r: r.start_time)
     assert b.start_time < a.end_time, "the second run started after the first had ended: no overlap was tested"
     # ... and yet the steps that write the warehouse never ran at the same time
-    spans = {}
-    for record in records:
-        for event in instance.get_records_for_run(record.dagster_run.run_id).records:
-            entry = event.event_log_entry
-            if entry.step_key in STAGES and entry.dagster_event and entry.dagster_event.event_type_value in (
-                    "STEP_START", "STEP_SUCCESS"):
-                spans.setdefault((record.dagster_run.run_id, entry.step_key), []).append(entry.timestamp)
-    for step in STAGES:
-        (start_a, end_a), (start_b, end_b) = sorted(sorted(v) for k, v in spans.items() if k[1] == step)
-        assert end_a <= start_b, step
+    assert_warehouse_steps_serialised(instance, [r.dagster_run.run_id for r in records])
 
 
 # --- personal data ----------------------------------------------------------------------------
