@@ -18,7 +18,7 @@ export EVIDENCE_DISABLE_TELEMETRY := true
 export SEND_ANONYMOUS_USAGE_STATS := no
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test test-all dev report bench sample install manifest browser java clean
+.PHONY: run test test-all dev report bench sample install manifest browser java postgres clean
 .DEFAULT_GOAL := run
 
 run: install manifest browser $(DAGSTER_HOME)/dagster.yaml
@@ -30,7 +30,7 @@ test: install manifest browser java $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/pytest -m "not slow"
 
-test-all: install manifest browser java $(DAGSTER_HOME)/dagster.yaml
+test-all: install manifest browser java postgres $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/pytest
 
@@ -80,6 +80,11 @@ $(MANIFEST): $(INSTALLED) $(shell find dbt_project/models dbt_project/macros dbt
 # manager; installed once, when missing).
 browser:
 	@(command -v chromium && command -v pdftotext) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils)
+
+# Debian's PostgreSQL server for the test of the shared deployment (deploy/dagster.postgres.yaml);
+# the test starts a cluster of its own on loopback.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
 java:
 	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless)

@@ -109,7 +109,8 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
     import dagster as dg
 
     from orchestration.definitions import defs  # after the environment is exported
-    from orchestration.operations.automation import all_waves_tags, refresh_job, register_waves, without_survey
+    from orchestration.operations.automation import (all_waves_tags, refresh_job, refresh_selection, register_waves,
+                                                     without_survey)
     from orchestration.operations.console import RunWatcher, logged_to_file, step_totals
 
     for warning in discover_waves(settings.landing_dir)[1]:
@@ -122,17 +123,14 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
             print(f"warning: run {run_id} had died mid-way; marked failed and its warehouse slots freed")
         waves = register_waves(instance)
     job = defs.resolve_job_def(refresh_job.name)
-    wanted = dg.AssetSelection.all() if waves else without_survey()
-    if not settings.build_report:
-        wanted = wanted - dg.AssetSelection.groups("report")
-    full = waves and settings.build_report
-    keys = wanted.resolve(defs.resolve_asset_graph())
+    selection = refresh_selection(dg.AssetSelection.all() if waves else without_survey(), defs.resolve_asset_graph())
+    keys = set(selection) if selection is not None else None
     run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
     with logged_to_file(settings.logs_dir) as (log_path, console):
         console.say(f"refresh {run_id} (full log: {log_path})")
         with RunWatcher(run_id, console, step_totals(defs.resolve_asset_graph(), keys), log_path):
             result = job.execute_in_process(
-                instance=instance, run_id=run_id, asset_selection=None if full else list(keys), raise_on_error=False,
+                instance=instance, run_id=run_id, asset_selection=selection, raise_on_error=False,
                 tags={**all_waves_tags(waves), "siw/trigger": "make run", "siw/pid": str(os.getpid())})
         return report_outcome(settings, console, result, current)
 

@@ -53,6 +53,20 @@ def test_nightly_refresh_targets_every_wave_at_two_in_copenhagen(landing, instan
     assert set(instance.get_dynamic_partitions("survey_waves")) == {"2020-06", "2021-03"}
 
 
+def test_the_schedule_and_the_sensor_leave_the_report_out_when_it_is_off(landing, instance, monkeypatch):
+    context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                       scheduled_execution_time=datetime.datetime(2026, 11, 23, 2, 0))
+    for setting, with_report in (("off", False), ("on", True)):
+        monkeypatch.setenv("SIW_REPORT", setting)
+        nightly = nightly_refresh.evaluate_tick(context).run_requests[0]
+        sensed = evaluate_sensor(instance).run_requests[0]
+        assert (nightly.asset_selection is None) == with_report  # None: the whole job, report included
+        keys = {k.to_user_string() for k in sensed.asset_selection}
+        assert ("report/site" in keys) == with_report and "publish/report_database" in keys
+        if not with_report:
+            assert not any(k.to_user_string().startswith("report/") for k in nightly.asset_selection)
+
+
 def test_a_data_folder_never_sees_the_waves_of_another_that_shares_the_instance(landing, instance):
     # Another data folder registered 2019-01 (first) and 2022-01 (last) in this Dagster instance.
     instance.add_dynamic_partitions("survey_waves", ["2019-01"])

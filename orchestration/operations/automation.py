@@ -61,6 +61,15 @@ def without_survey() -> dg.AssetSelection:
     return dg.AssetSelection.all() - dg.AssetSelection.assets(raw_survey)
 
 
+def refresh_selection(selection: dg.AssetSelection, asset_graph) -> list[dg.AssetKey] | None:
+    """The assets a refresh of ``selection`` materialises (None: the whole job): without the report
+    when ``SIW_REPORT=off``, for `make run`, the schedule and the sensor alike."""
+    if not get_settings().build_report:
+        selection = selection - dg.AssetSelection.groups("report")
+    keys = selection.resolve(asset_graph)
+    return None if keys == dg.AssetSelection.all().resolve(asset_graph) else list(keys)
+
+
 @dg.schedule(job=refresh_job, cron_schedule="0 2 * * *", execution_timezone="Europe/Copenhagen",
              name="nightly_refresh",
              default_status=dg.DefaultScheduleStatus.RUNNING if AUTOMATION_ON else dg.DefaultScheduleStatus.STOPPED,
@@ -76,10 +85,9 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg
         return dg.SkipReason(f"nothing changed since the refresh of {last} (landing files, code, settings)")
     waves = register_waves(context.instance)
     run_key = f"nightly-{context.scheduled_execution_time:%Y-%m-%d}"
-    if not waves:
-        return dg.RunRequest(run_key=run_key, asset_selection=list(without_survey().resolve(
-            context.repository_def.asset_graph)) if context.repository_def else None)
-    return dg.RunRequest(run_key=run_key, tags=all_waves_tags(waves))
+    selection = refresh_selection(dg.AssetSelection.all() if waves else without_survey(),
+                                  context.repository_def.asset_graph) if context.repository_def else None
+    return dg.RunRequest(run_key=run_key, asset_selection=selection, tags=all_waves_tags(waves))
 
 
 # --- the landing-zone sensor ------------------------------------------------------------------
@@ -155,7 +163,7 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     selection = dg.AssetSelection.assets(*([raw_survey] if waves else []), *(SOURCES[s] for s in sorted(sources)))
     request = dg.RunRequest(
         run_key=f"landing-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}",
-        asset_selection=list(selection.downstream().resolve(context.repository_def.asset_graph)),
+        asset_selection=refresh_selection(selection.downstream(), context.repository_def.asset_graph),
         tags={**(all_waves_tags(registered + fresh) if waves else {}), "siw/trigger": "landing_zone_sensor",
               "siw/changed": " ".join(sorted(waves) + sorted(sources))})
     return dg.SensorResult(
