@@ -4,6 +4,7 @@ refresh of the sample tree for the whole session (``sample_build``) that tests r
 from __future__ import annotations
 
 import csv
+import math
 import os
 import shutil
 import subprocess
@@ -209,3 +210,30 @@ def assert_warehouse_steps_serialised(instance: dg.DagsterInstance, run_ids: lis
         ordered = sorted(intervals)
         for (_start_a, end_a), (start_b, _end_b) in zip(ordered, ordered[1:]):
             assert end_a <= start_b, (step, ordered)
+
+
+# --- p-values recomputed with scipy -----------------------------------------------------------
+
+
+def pooled_p(yes_one: int, base_one: int, yes_two: int, base_two: int) -> float:
+    """The two-sided p of the pooled two-proportion z-test, from scipy's normal distribution."""
+    from scipy.stats import norm
+
+    pooled = (yes_one + yes_two) / (base_one + base_two)
+    z = (yes_one / base_one - yes_two / base_two) / math.sqrt(pooled * (1 - pooled) * (1 / base_one + 1 / base_two))
+    return float(2 * norm.sf(abs(z)))
+
+
+def published_and_scipy_p(published: Path) -> list[tuple[str, float, float]]:
+    """(row, published p_value, scipy's p) of every tested difference of a publication: segments
+    (municipal services minus associations) and consecutive waves, from the published counts."""
+    counts = {(w, s, m): (y, b) for w, s, m, y, b in query_db(
+        published, "SELECT wave_id, segment, metric, n_yes, n_base FROM reporting.headline_metrics "
+                   "WHERE NOT suppressed")}
+    pairs = [(f"segments {w} {m}", p, counts[(w, "kommunalt_tilbud", m)], counts[(w, "forening", m)])
+             for w, m, p in query_db(published, "SELECT wave_id, metric, p_value FROM reporting.segment_differences "
+                                                "WHERE p_value IS NOT NULL")]
+    pairs += [(f"waves {a}-{b} {s} {m}", p, counts[(b, s, m)], counts[(a, s, m)])
+              for s, m, a, b, p in query_db(published, "SELECT segment, metric, wave_from, wave_to, p_value "
+                                                       "FROM reporting.wave_differences WHERE p_value IS NOT NULL")]
+    return [(name, p, pooled_p(*one, *two)) for name, p, one, two in pairs]

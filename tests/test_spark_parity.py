@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import fetch
+from conftest import fetch, published_and_scipy_p
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.publish.assets import DBT_TABLES
 
@@ -88,3 +88,11 @@ def test_spark_seeds_keep_nulls_apostrophes_and_danish_letters(both):
                       f"FROM read_parquet('{folder}/ref_kommuner/*.parquet')")
     assert rows == [(1, "Ældre Sagen's frivillige"), (2, None), (3, "C:\\sti\\Århus")]
     assert len(names) == 98 and "København" in names and "Ærø" in names
+
+
+def test_p_values_on_spark_equal_scipy(both):
+    _duck, spark, _stray = both
+    compared = published_and_scipy_p(spark / "published" / "report.duckdb")
+    assert len(compared) > 20
+    for name, p, expected in compared:
+        assert p == pytest.approx(expected, rel=1e-12, abs=1e-300), name

@@ -72,29 +72,66 @@
     md5(concat(lower(trim({{ name }})), '|', {{ org_type }}))
 {%- endmacro %}
 
-{#- The upper tail of the standard normal, 2(1 - Phi(|z|)) = erfc(|z| / sqrt 2), for a two-sided
-    p-value. Neither DuckDB nor Spark has erf, so this is the Chebyshev approximation of erfc of
-    Numerical Recipes (erfcc; fractional error below 1.2e-7 everywhere), capped at 1 (at z = 0 the
-    approximation gives 1 + 2e-9). -#}
-{% macro two_sided_p(z) -%}
-    least(1.0, (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * exp(
-        -(abs({{ z }}) / sqrt(2.0)) * (abs({{ z }}) / sqrt(2.0)) - 1.26551223
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * (1.00002368
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * (0.37409196
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * (0.09678418
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * (-0.18628806
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * (0.27886807
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * (-1.13520398
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * (1.48851587
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * (-0.82215223
-        + (1.0 / (1.0 + 0.5 * abs({{ z }}) / sqrt(2.0))) * 0.17087277))))))))
-    ))
+{#- erfc(x) for x >= 0 (a column or a simple expression), with W. J. Cody's rational Chebyshev
+    approximations ("Rational Chebyshev approximations for the error function", Math. Comp. 23,
+    1969; the CALERF routine of SPECFUN, which scipy's and R's normal tails also rest on): relative
+    error near 1e-16 in three ranges, and exp(-x^2) split as exp(-r^2) exp(-(x - r)(x + r)) with r = x
+    rounded down to 1/16 so that the large x keep their precision. Written by hand because neither
+    DuckDB nor Spark has erf or erfc. -#}
+{% macro erfc(x) -%}
+    {%- set a = ['3.16112374387056560e00', '1.13864154151050156e02', '3.77485237685302021e02',
+                 '3.20937758913846947e03', '1.85777706184603153e-1'] -%}
+    {%- set b = ['2.36012909523441209e01', '2.44024637934444173e02', '1.28261652607737228e03',
+                 '2.84423683343917062e03'] -%}
+    {%- set c = ['5.64188496988670089e-1', '8.88314979438837594e00', '6.61191906371416295e01',
+                 '2.98635138197400131e02', '8.81952221241769090e02', '1.71204761263407058e03',
+                 '2.05107837782607147e03', '1.23033935479799725e03', '2.15311535474403846e-8'] -%}
+    {%- set d = ['1.57449261107098347e01', '1.17693950891312499e02', '5.37181101862009858e02',
+                 '1.62138957456669019e03', '3.29079923573345963e03', '4.36261909014324716e03',
+                 '3.43936767414372164e03', '1.23033935480374942e03'] -%}
+    {%- set p = ['3.05326634961232344e-1', '3.60344899949804439e-1', '1.25781726111229246e-1',
+                 '1.60837851487422766e-2', '6.58749161529837803e-4', '1.63153871373020978e-2'] -%}
+    {%- set q = ['2.56852019228982242e00', '1.87295284992346725e00', '5.27905102951428412e-1',
+                 '6.05183413124413191e-2', '2.33520497626869185e-3'] -%}
+    {%- set x2 = '(' ~ x ~ ' * ' ~ x ~ ')' -%}
+    {%- set inv2 = '(1.0e0 / (' ~ x ~ ' * ' ~ x ~ '))' -%}
+    {%- set r = '(floor(' ~ x ~ ' * 16.0e0) / 16.0e0)' -%}
+    {%- set small = namespace(num=a[4] ~ ' * ' ~ x2, den=x2) -%}
+    {%- for i in range(3) -%}
+        {%- set small.num = '(' ~ small.num ~ ' + ' ~ a[i] ~ ') * ' ~ x2 -%}
+        {%- set small.den = '(' ~ small.den ~ ' + ' ~ b[i] ~ ') * ' ~ x2 -%}
+    {%- endfor -%}
+    {%- set middle = namespace(num=c[8] ~ ' * ' ~ x, den=x) -%}
+    {%- for i in range(7) -%}
+        {%- set middle.num = '(' ~ middle.num ~ ' + ' ~ c[i] ~ ') * ' ~ x -%}
+        {%- set middle.den = '(' ~ middle.den ~ ' + ' ~ d[i] ~ ') * ' ~ x -%}
+    {%- endfor -%}
+    {%- set large = namespace(num=p[5] ~ ' * ' ~ inv2, den=inv2) -%}
+    {%- for i in range(4) -%}
+        {%- set large.num = '(' ~ large.num ~ ' + ' ~ p[i] ~ ') * ' ~ inv2 -%}
+        {%- set large.den = '(' ~ large.den ~ ' + ' ~ q[i] ~ ') * ' ~ inv2 -%}
+    {%- endfor -%}
+    case
+        when {{ x }} <= 0.46875e0 then 1.0e0 - {{ x }} * ({{ small.num }} + {{ a[3] }}) / ({{ small.den }} + {{ b[3] }})
+        else exp(-{{ r }} * {{ r }}) * exp(-({{ x }} - {{ r }}) * ({{ x }} + {{ r }})) * case
+            when {{ x }} <= 4.0e0 then ({{ middle.num }} + {{ c[7] }}) / ({{ middle.den }} + {{ d[7] }})
+            else (5.6418958354775628695e-1 - {{ inv2 }} * ({{ large.num }} + {{ p[4] }}) / ({{ large.den }} + {{ q[4] }}))
+                 / {{ x }}
+        end
+    end
+{%- endmacro %}
+
+{#- The two-sided p-value of a standard normal z, 2(1 - Phi(|z|)) = erfc(|z| / sqrt 2), from the
+    column ``normal_tail_x`` = |z| / sqrt 2 (comparison_columns). -#}
+{% macro two_sided_p(x='normal_tail_x') -%}
+    {{ erfc(x) }}
 {%- endmacro %}
 
 {#- Difference of two shares (1 minus 2) with Newcombe's hybrid score interval (method 10) from the
     two Wilson intervals and the pooled two-proportion z-test (metrics.md). Expects columns
-    <one>_share/_low/_high/_yes/_base, the same for <two>, and `comparable` (neither side suppressed,
-    pooled share strictly between 0 and 1); everything is NULL (significant false) otherwise. -#}
+    <one>_share/_low/_high/_yes/_base, the same for <two>, and the comparison_columns (`comparable`:
+    neither side suppressed, pooled share strictly between 0 and 1); everything is NULL (significant
+    false) otherwise. -#}
 {% macro difference_columns(one, two) -%}
     case when comparable then {{ one }}_share - {{ two }}_share end as difference,
     case when comparable then
@@ -107,10 +144,8 @@
             ({{ one }}_high - {{ one }}_share) * ({{ one }}_high - {{ one }}_share)
             + ({{ two }}_share - {{ two }}_low) * ({{ two }}_share - {{ two }}_low))
     end as ci_high,
-    case when comparable then
-        {{ two_sided_p(pooled_z(one, two)) }}
-    end as p_value,
-    coalesce(comparable and {{ two_sided_p(pooled_z(one, two)) }} < 0.05, false) as significant
+    case when comparable then {{ two_sided_p() }} end as p_value,
+    coalesce(comparable and {{ two_sided_p() }} < 0.05, false) as significant
 {%- endmacro %}
 
 {#- z of the pooled two-proportion test. -#}
@@ -119,6 +154,13 @@
         (cast({{ one }}_yes + {{ two }}_yes as double) / ({{ one }}_base + {{ two }}_base))
         * (1 - cast({{ one }}_yes + {{ two }}_yes as double) / ({{ one }}_base + {{ two }}_base))
         * (1.0 / {{ one }}_base + 1.0 / {{ two }}_base))
+{%- endmacro %}
+
+{#- The columns a comparison of two sides starts from: ``comparable`` and, when it is, the argument of
+    the normal tail, |z| / sqrt 2 (a product with the double nearest 1/sqrt 2, as scipy's ndtr). -#}
+{% macro comparison_columns(one, two) -%}
+    {{ comparable(one, two) }} as comparable,
+    case when {{ comparable(one, two) }} then abs({{ pooled_z(one, two) }}) * 0.7071067811865476e0 end as normal_tail_x
 {%- endmacro %}
 
 {#- True when two sides can be compared: neither suppressed, pooled share strictly inside (0, 1). -#}

@@ -46,7 +46,7 @@ sides as (
 ),
 
 compared as (
-    select *, {{ comparable('one', 'two') }} as comparable
+    select *, {{ comparison_columns('one', 'two') }}
     from sides
 )
 

@@ -32,7 +32,7 @@ sides as (
 ),
 
 flagged as (
-    select *, {{ comparable('one', 'two') }} as comparable
+    select *, {{ comparison_columns('one', 'two') }}
     from sides
 )
 
