@@ -28,8 +28,8 @@ import psutil
 from orchestration.adapters import free_pool_slots
 from orchestration.config import PROJECT_ROOT
 
-GRACE_SECONDS = 8  # for dagster dev's own shutdown; then TERM and KILL: all within 20 s
-TERM_SECONDS = 5
+GRACE_SECONDS = 5  # for dagster dev's own shutdown; then TERM and KILL: all well within 20 s
+TERM_SECONDS = 3
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h; Python's standard library has no prctl
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 IN_FLIGHT = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 
@@ -12,6 +13,7 @@ import pytest
 
 from orchestration import pipeline
 from orchestration.ingest.assets import raw_survey
+from orchestration.operations.console import KEEP_LOGS, logged_to_file
 from conftest import query_db
 
 
@@ -109,3 +111,21 @@ def test_sample_is_written_only_into_the_default_landing_zone(tmp_path, monkeypa
     with pytest.raises(SystemExit, match="is empty"):
         pipeline.ensure_landing(get_settings(), allow_sample=True)
     assert not (tmp_path / "mine").exists()
+
+
+def test_the_full_log_takes_the_output_and_only_the_newest_logs_stay(tmp_path, capsys):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for i in range(KEEP_LOGS + 5):
+        old = logs / f"refresh-old-{i:02d}.log"
+        old.write_text("old")
+        os.utime(old, (i, i))
+    with logged_to_file(logs) as (path, console):
+        print("a line of Dagster's or dbt's")
+        os.system("echo a line of a subprocess")  # noqa: S605 - the descriptors, not just sys.stdout
+        console.say("a line of the short view")
+    kept = sorted(p.name for p in logs.glob("refresh-*.log"))
+    assert len(kept) == KEEP_LOGS and path.name in kept and "refresh-old-05.log" not in kept
+    assert "refresh-old-06.log" in kept
+    assert path.read_text() == "a line of Dagster's or dbt's\na line of a subprocess\na line of the short view\n"
+    assert capsys.readouterr().out == "a line of the short view\n"

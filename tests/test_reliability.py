@@ -246,7 +246,7 @@ def test_killed_runs_converge_and_never_show_a_partial_publication(run_env, samp
 
 
 @pytest.mark.slow  # refreshes in processes of their own, killed and rerun: minutes (make test-all)
-def test_two_runs_at_once_overlap_and_serialise_on_the_warehouse(run_env, tmp_path):
+def test_two_runs_at_once_overlap_and_serialise_on_the_warehouse(run_env, tmp_path, sample_build):
     env, data, instance = run_env
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     runs = [start_run(env, log) for log in logs]
@@ -262,6 +262,8 @@ def test_two_runs_at_once_overlap_and_serialise_on_the_warehouse(run_env, tmp_pa
     assert b.start_time < a.end_time, "the second run started after the first had ended: no overlap was tested"
     # ... and yet the steps that write the warehouse never ran at the same time
     assert_warehouse_steps_serialised(instance, [r.dagster_run.run_id for r in records])
+    # and a clean refresh of the same files publishes the same bits as the session's
+    assert published_tables(data / "published" / "report.duckdb") == published_tables(sample_build.published)
 
 
 # --- personal data ----------------------------------------------------------------------------

@@ -38,6 +38,7 @@ DBT_COUNTER = re.compile(r"^(\d+) of (\d+) (?:OK|PASS|ERROR|FAIL|WARN|SKIP)", re
 POLL_SECONDS = 0.5
 PROGRESS_AFTER = 3.0  # a step that runs longer shows a progress line
 PLAIN_PROGRESS_EVERY = 30.0  # without a terminal, a progress line this often (a log stays short)
+KEEP_LOGS = 30  # the newest refresh logs kept in the data folder; older ones are removed
 
 
 def label(step_key: str) -> str:
@@ -117,9 +118,12 @@ def _detached(stream: TextIO) -> TextIO:
 @contextlib.contextmanager
 def logged_to_file(logs_dir: Path) -> Iterator[tuple[Path, Console]]:
     """Send this process's stdout and stderr (and its subprocesses', such as dbt's) to a new log file
-    under ``logs_dir``; yield its path and the console for the short view."""
+    under ``logs_dir`` (keeping the newest ``KEEP_LOGS``); yield its path and the console for the
+    short view."""
     logs_dir.mkdir(parents=True, exist_ok=True)
     path = logs_dir / f"refresh-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{os.getpid()}.log"
+    for old in sorted(logs_dir.glob("refresh-*.log"), key=lambda p: p.stat().st_mtime)[:-(KEEP_LOGS - 1)]:
+        old.unlink(missing_ok=True)
     out, err = _detached(sys.stdout), _detached(sys.stderr)
     saved_streams = sys.stdout, sys.stderr
     sys.stdout.flush()
