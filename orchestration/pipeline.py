@@ -21,7 +21,7 @@ import psutil
 
 from orchestration.adapters import free_pool_slots
 from orchestration.config import export_environment, get_settings
-from orchestration.ingest.refusals import standing_refusals
+from orchestration.refusals import standing_refusals
 from orchestration.ingest.landing import NO_SURVEY, discover_waves, survey_available
 from orchestration.operations.fingerprint import fingerprint, record_refresh, unchanged_since_last_refresh
 from orchestration.study import StudyInvalid, validate_study

@@ -18,7 +18,7 @@ from orchestration.quality.publication_gate import load_suite, suite_tables
 
 PACKAGE = PROJECT_ROOT / "orchestration"
 # Modules every stage may import (they import only each other).
-GROUND = {"adapters", "config", "errors", "folders", "duck", "reference", "study", "warehouse_lock"}
+GROUND = {"adapters", "config", "errors", "folders", "duck", "reference", "refusals", "study", "warehouse_lock"}
 # The stages and which other stages each may import. Everything else (definitions, pipeline,
 # operations, the dev server, the sample generator) wires the stages together and may import any.
 STAGES = {"ingest": set(), "dbt": set(), "quality": set(), "publish": {"quality"}, "report": set()}

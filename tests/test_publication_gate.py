@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from orchestration.errors import SourceRefused
-from orchestration.ingest.refusals import record_refusal
+from orchestration.refusals import record_refusal
 from orchestration.operations.alerts import failure_reasons
 from conftest import query_db
 from orchestration.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, published_tables

@@ -14,7 +14,7 @@ from orchestration.ingest.frame import read_frame
 from orchestration.ingest.interviews import read_interview_log
 from orchestration.ingest.landing import folder_waves, safe_files
 from orchestration.ingest.rawstore import clean_scratch
-from orchestration.ingest.refusals import clear_refusal, record_refusal
+from orchestration.refusals import clear_refusal, record_refusal
 from orchestration.ingest.survey import WaveReader
 from orchestration.study import StudyInvalid, validate_study
 from orchestration.warehouse_lock import holding_warehouse_lock

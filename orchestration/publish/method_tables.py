@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.ingest.refusals import standing_refusals
+from orchestration.refusals import standing_refusals
 
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 QUARANTINE = "survey/wave=*/quarantine.parquet"

@@ -1,4 +1,5 @@
-"""The ingestion report's record of refused inputs (kept while the refusal stands).
+"""The raw layer's record of refused inputs (kept while the refusal stands): written by ingestion,
+read by the publication's method tables and by `make run`'s summary, so it is ground every stage may use.
 
 A refused wave or interview log leaves its last good raw data in place, so the refusal is
 recorded beside it in ``raw/refusals/<name>.parquet`` and removed once the source is read
