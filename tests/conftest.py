@@ -7,6 +7,7 @@ import csv
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -242,3 +243,12 @@ def published_and_scipy_p(published: Path) -> list[tuple[str, float, float]]:
               for s, m, a, b, p in query_db(published, "SELECT segment, metric, wave_from, wave_to, p_value "
                                                        "FROM reporting.wave_differences WHERE p_value IS NOT NULL")]
     return [(name, p, pooled_p(*one, *two)) for name, p, one, two in pairs]
+
+
+def default_signals() -> None:
+    """A child's signal dispositions as a terminal or a service manager gives them (``preexec_fn``).
+
+    Something in the test process (an in-process Dagster run) leaves SIGTERM ignored, and an ignored
+    signal stays ignored across exec: `make` would then never pass a SIGTERM on."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)

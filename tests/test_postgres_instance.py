@@ -23,7 +23,7 @@ import psutil
 import psycopg2
 import pytest
 
-from conftest import start_run
+from conftest import default_signals, start_run
 from orchestration.config import PROJECT_ROOT
 from test_dagster_ui import free_port, graphql, page_text, wait_for_end
 
@@ -120,6 +120,7 @@ def test_postgres_deployment_keeps_a_refresh_a_sensor_run_and_the_ui_history(pos
         for unit in UNITS:
             services.append(subprocess.Popen(service_command(unit, replacements), cwd=PROJECT_ROOT,
                                              env={**env, "SIW_AUTOMATION": "on"}, start_new_session=True,
+                                             preexec_fn=default_signals,
                                              stdout=open(tmp_path / f"{unit}.log", "w"), stderr=subprocess.STDOUT))
         logs = lambda: "".join((tmp_path / f"{u}.log").read_text(errors="replace")[-1500:] for u in UNITS)  # noqa: E731
         deadline = time.monotonic() + 300
