@@ -148,12 +148,13 @@
     coalesce(comparable and {{ two_sided_p() }} < 0.05, false) as significant
 {%- endmacro %}
 
-{#- z of the pooled two-proportion test. -#}
+{#- z of the pooled two-proportion test. Double literals throughout: on Spark 1.0 is a decimal, and a
+    decimal 1 / n keeps only 12 digits, which the tail of a p-value would show. -#}
 {% macro pooled_z(one, two) -%}
     ({{ one }}_share - {{ two }}_share) / sqrt(
         (cast({{ one }}_yes + {{ two }}_yes as double) / ({{ one }}_base + {{ two }}_base))
         * (1 - cast({{ one }}_yes + {{ two }}_yes as double) / ({{ one }}_base + {{ two }}_base))
-        * (1.0 / {{ one }}_base + 1.0 / {{ two }}_base))
+        * (1.0e0 / {{ one }}_base + 1.0e0 / {{ two }}_base))
 {%- endmacro %}
 
 {#- The columns a comparison of two sides starts from: ``comparable`` and, when it is, the argument of
