@@ -36,7 +36,7 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql",
                                      data=json.dumps({"query": query, "variables": variables or {}}).encode(),
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=120) as response:  # a busy 2-core machine is slow to launch
         return json.load(response)
 
 
