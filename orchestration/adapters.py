@@ -37,3 +37,9 @@ def free_pool_slots(instance: dg.DagsterInstance, run_id: str) -> None:
     process without a daemon, and Dagster exposes the release only on its event log storage.
     """
     instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+
+
+def fail_dead_run(instance: dg.DagsterInstance, run: dg.DagsterRun, reason: str) -> None:
+    """Mark a run whose worker is gone failed, with the reason, and give back its pool slots."""
+    instance.report_run_failed(run, reason)
+    free_pool_slots(instance, run.run_id)

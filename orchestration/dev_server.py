@@ -25,7 +25,7 @@ from pathlib import Path
 import dagster as dg
 import psutil
 
-from orchestration.adapters import free_pool_slots
+from orchestration.adapters import fail_dead_run
 from orchestration.config import PROJECT_ROOT
 
 GRACE_SECONDS = 5  # for dagster dev's own shutdown; then TERM and KILL: all well within 20 s
@@ -95,8 +95,7 @@ def fail_runs_in_flight(instance: dg.DagsterInstance) -> list[str]:
     for run in instance.get_runs(dg.RunsFilter(statuses=IN_FLIGHT)):
         if run.tags.get("siw/trigger") == "make run":
             continue
-        instance.report_run_failed(run, "make dev was stopped while this run was in flight")
-        free_pool_slots(instance, run.run_id)
+        fail_dead_run(instance, run, "make dev was stopped while this run was in flight")
         failed.append(run.run_id)
     return failed
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import psutil
 
-from orchestration.adapters import free_pool_slots
+from orchestration.adapters import fail_dead_run
 from orchestration.config import export_environment, get_settings
 from orchestration.refusals import standing_refusals
 from orchestration.ingest.landing import NO_SURVEY, discover_waves, survey_available
@@ -58,8 +58,7 @@ def reclaim_dead_runs(instance: dg.DagsterInstance) -> list[str]:
                                                tags={"siw/trigger": "make run"})):
         pid = int(run.tags.get("siw/pid", "0"))
         if pid and not owner_alive(pid, run_start(instance, run)):
-            instance.report_run_failed(run, f"the process {pid} of this refresh is gone (killed or crashed)")
-            free_pool_slots(instance, run.run_id)
+            fail_dead_run(instance, run, f"the process {pid} of this refresh is gone (killed or crashed)")
             reclaimed.append(run.run_id)
     return reclaimed
 
@@ -123,12 +122,12 @@ def run(allow_sample: bool = True, force: bool = False) -> int:
             print(f"warning: run {run_id} had died mid-way; marked failed and its warehouse slots freed")
         waves = register_waves(instance)
     job = defs.resolve_job_def(refresh_job.name)
-    selection = refresh_selection(dg.AssetSelection.all() if waves else without_survey(), defs.resolve_asset_graph())
-    keys = set(selection) if selection is not None else None
+    graph = defs.resolve_asset_graph()
+    selection = refresh_selection(dg.AssetSelection.all() if waves else without_survey(), graph)
     run_id = str(uuid.uuid4())  # known before the run starts, so its events can be followed
     with logged_to_file(settings.logs_dir) as (log_path, console):
         console.say(f"refresh {run_id} (full log: {log_path})")
-        with RunWatcher(run_id, console, step_totals(defs.resolve_asset_graph(), keys), log_path):
+        with RunWatcher(run_id, console, step_totals(graph, None if selection is None else set(selection)), log_path):
             result = job.execute_in_process(
                 instance=instance, run_id=run_id, asset_selection=selection, raise_on_error=False,
                 tags={**all_waves_tags(waves), "siw/trigger": "make run", "siw/pid": str(os.getpid())})
