@@ -102,9 +102,13 @@ class Build:
 def sample_build(tmp_path_factory, sample_tree) -> Build:
     """One refresh (no report) of ``sample_tree`` for the session. Read it, never write it: a test that
     changes data takes a copy (``built``)."""
-    root = tmp_path_factory.mktemp("sample_build")
+    return refresh_once(tmp_path_factory.mktemp("sample_build"), sample_tree)
+
+
+def refresh_once(root: Path, tree: Path) -> Build:
+    """A copy of the landing ``tree`` under ``root`` refreshed once (no report), on an instance of its own."""
     build = Build(root / "landing", root / "data", root / "dagster_home")
-    shutil.copytree(sample_tree, build.landing)
+    shutil.copytree(tree, build.landing)
     build.home.mkdir()
     with pytest.MonkeyPatch.context() as env, dg.instance_for_test(temp_dir=str(build.home)) as inst:
         env.setenv("SIW_LANDING_DIR", str(build.landing))

@@ -89,7 +89,7 @@ def test_the_suppression_limit_is_the_declared_dbt_var_everywhere():
                   if "row_condition" in e["kwargs"]]
     assert not [c for c in conditions if re.search(r"n_base\w* *[<>]=? *\d", c)]
     loaded = str([e.configuration.kwargs.get("row_condition") for e in load_suite("headline_metrics").expectations])
-    assert "'n_base < 5'" in loaded and "'n_base >= 5'" in loaded and "{suppression_limit}" not in loaded
+    assert "'n_base < 5'" in loaded and "'n_base >= 5 and secondary_suppressed == False'" in loaded and "{suppression_limit}" not in loaded
 
 
 # dbt's layers (dbt-labs' conventions, design.md) and what each may read. Seeds are the reference

@@ -33,6 +33,11 @@ TAMPERING = {
                      "AND segment = 'forening'", "expect_table_row_count_to_equal"),
     "suppression": ("headline_metrics", "UPDATE reporting.headline_metrics SET n_base = 3 "
                     "WHERE metric = 'skuffeide' AND segment = 'forening'", "expect_column_values_to_be_null"),
+    # one region hidden (and marked secondary) beside shown ones: the country's total minus them gives it
+    "derivable": ("area_metrics", "UPDATE reporting.area_metrics SET suppressed = true, secondary_suppressed = true, "
+                  "n_yes = NULL, share = NULL, ci_low = NULL, ci_high = NULL WHERE area_level = 'region' "
+                  "AND region_navn = 'Region Hovedstaden' AND metric = 'innovation'",
+                  "expect_column_values_to_be_in_set(derivable)"),
     "plausibility": ("response", "UPDATE reporting.response SET n_completed = n_completed // 2",
                      "expect_column_values_to_be_between"),
     "email": ("cases", "UPDATE reporting.cases SET title = 'Skriv til ole.hansen@example.dk' "

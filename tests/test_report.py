@@ -137,27 +137,31 @@ def test_a_page_per_region_and_suppressed_municipalities_are_not_shown(report, p
     regions = {slug(r[0]) for r in published(path, "SELECT DISTINCT region_navn FROM reporting.area_metrics")}
     assert {f"/regioner/{s}/" for s in regions} == set(pages["/regioner/"]["regions"])
     rows = published(path, """
-        SELECT region_navn, kommune_navn, n_base, share, suppressed FROM reporting.area_metrics
+        SELECT region_navn, kommune_navn, n_base, share, suppressed, secondary_suppressed FROM reporting.area_metrics
         WHERE area_level = 'kommune' AND metric = 'markant_innovation'
           AND wave_id = (SELECT max(wave_id) FROM reporting.response)""")
     assert any(r[4] for r in rows)  # the small sample of the tests leaves most municipalities below 5
-    for region, kommune, n_base, share, suppressed in rows:
+    for region, kommune, n_base, share, suppressed, secondary in rows:
         lines = [line for line in pages[f"/regioner/{slug(region)}/"]["text"].splitlines()
                  if line.split("\t")[0] == kommune]
         assert len(lines) == 1, kommune
         cells = lines[0].split("\t")
-        if suppressed:
+        if secondary:  # hidden to protect another: its number of answers is shown
+            assert cells[1:] == [str(n_base), "skjult", "skjult"], kommune
+        elif suppressed:
             assert cells[1:] == ["under 5", "skjult", "skjult"], kommune
         else:
             assert cells[1] == str(n_base) and cells[2] == percent(share), kommune
     shown = 0
-    for region, n_base, share, suppressed in published(path, """
-            SELECT region_navn, n_base, share, suppressed FROM reporting.area_metrics
+    for region, n_base, share, suppressed, secondary in published(path, """
+            SELECT region_navn, n_base, share, suppressed, secondary_suppressed FROM reporting.area_metrics
             WHERE area_level = 'region' AND metric = 'markant_innovation'
               AND wave_id = (SELECT max(wave_id) FROM reporting.response)"""):
         line = [line for line in pages[f"/regioner/{slug(region)}/"]["text"].splitlines()
                 if line.startswith("Markant innovation\t")][0]
-        if suppressed:
+        if secondary:
+            assert line.split("\t")[1:] == ["skjult (beskytter et andet tal)", str(n_base)], region
+        elif suppressed:
             assert line.split("\t")[1:] == ["skjult (under 5 svar)", "under 5"], region
         else:
             assert line.split("\t")[1].startswith(percent(share) + " (") and line.endswith(f"\t{n_base}"), region

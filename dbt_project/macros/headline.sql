@@ -41,12 +41,13 @@
 
 {#- The side of a difference: a share with its Wilson interval (NULL when suppressed, as in the
     published share tables) and suppression, as columns <prefix>_share/_low/_high/_yes/_base/
-    _suppressed, from counts with n_yes and n_base. -#}
+    _suppressed, from cells with n_yes, n_base and their final suppression flag (suppressed_cells). -#}
 {% macro difference_side(alias, prefix) -%}
-    {{ unless_suppressed('cast(' ~ alias ~ '.n_yes as double) / ' ~ alias ~ '.n_base', alias ~ '.n_base') }} as {{ prefix }}_share,
-    {{ unless_suppressed(wilson_low(alias ~ '.n_yes', alias ~ '.n_base'), alias ~ '.n_base') }} as {{ prefix }}_low,
-    {{ unless_suppressed(wilson_high(alias ~ '.n_yes', alias ~ '.n_base'), alias ~ '.n_base') }} as {{ prefix }}_high,
-    {{ unless_suppressed(alias ~ '.n_yes', alias ~ '.n_base') }} as {{ prefix }}_yes,
+{%- set hidden = alias ~ '.suppressed' -%}
+    {{ unless_suppressed('cast(' ~ alias ~ '.n_yes as double) / ' ~ alias ~ '.n_base', hidden) }} as {{ prefix }}_share,
+    {{ unless_suppressed(wilson_low(alias ~ '.n_yes', alias ~ '.n_base'), hidden) }} as {{ prefix }}_low,
+    {{ unless_suppressed(wilson_high(alias ~ '.n_yes', alias ~ '.n_base'), hidden) }} as {{ prefix }}_high,
+    {{ unless_suppressed(alias ~ '.n_yes', hidden) }} as {{ prefix }}_yes,
     {{ alias }}.n_base as {{ prefix }}_base,
-    {{ is_suppressed(alias ~ '.n_base') }} as {{ prefix }}_suppressed
+    {{ hidden }} as {{ prefix }}_suppressed
 {%- endmacro %}

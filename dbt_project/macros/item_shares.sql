@@ -65,11 +65,10 @@
         on g.wave_id = c.wave_id and g.segment = c.segment and g.key = c.key
 {%- endmacro %}
 
-{#- The published share table of a 0/1 item concept: Wilson interval, suppression. -#}
+{#- The published share table of a 0/1 item concept: Wilson interval, suppression (complementary
+    along segment to alle). -#}
 {% macro item_shares(key_name, counts) -%}
-with counted as (
-    {{ counts }}
-)
+with {{ suppressed_cells('counted', counts, ['wave_id', 'key']) }}
 
 select
     wave_id,
@@ -83,9 +82,15 @@ from counted
 
 {#- The published score table of a 1-5 matrix concept: mean, share 4-5 (and share eased). -#}
 {% macro item_scores(key_name, counts, eased=false) -%}
-with counted as (
-    {{ counts }}
+with {{ suppressed_cells('scored', counts, ['wave_id', 'key']) }},
+
+{% if eased -%}
+{{ suppressed_cells('counted', 'select * from scored', ['wave_id', 'key'], 'n_base_eased', 'eased_') }}
+{%- else -%}
+counted as (
+    select * from scored
 )
+{%- endif %}
 
 select
     wave_id,
@@ -93,17 +98,18 @@ select
     key as {{ key_name }},
     label_da,
     n_base,
-    {{ unless_suppressed('mean_score', 'n_base') }} as mean_score,
-    {{ unless_suppressed('cast(n_high as double) / n_base', 'n_base') }} as share_high,
-    {{ unless_suppressed(wilson_low('n_high', 'n_base'), 'n_base') }} as share_high_ci_low,
-    {{ unless_suppressed(wilson_high('n_high', 'n_base'), 'n_base') }} as share_high_ci_high,
+    {{ unless_suppressed('mean_score') }} as mean_score,
+    {{ unless_suppressed('cast(n_high as double) / n_base') }} as share_high,
+    {{ unless_suppressed(wilson_low('n_high', 'n_base')) }} as share_high_ci_low,
+    {{ unless_suppressed(wilson_high('n_high', 'n_base')) }} as share_high_ci_high,
     {%- if eased %}
     n_base_eased,
-    {{ unless_suppressed('cast(n_eased as double) / n_base_eased', 'n_base_eased') }} as share_eased,
-    {{ unless_suppressed(wilson_low('n_eased', 'n_base_eased'), 'n_base_eased') }} as share_eased_ci_low,
-    {{ unless_suppressed(wilson_high('n_eased', 'n_base_eased'), 'n_base_eased') }} as share_eased_ci_high,
+    {{ unless_suppressed('cast(n_eased as double) / n_base_eased', 'eased_suppressed') }} as share_eased,
+    {{ unless_suppressed(wilson_low('n_eased', 'n_base_eased'), 'eased_suppressed') }} as share_eased_ci_low,
+    {{ unless_suppressed(wilson_high('n_eased', 'n_base_eased'), 'eased_suppressed') }} as share_eased_ci_high,
     {%- endif %}
-    {{ is_suppressed('n_base') }} as suppressed
+    suppressed,
+    secondary_suppressed
 from counted
 {%- endmacro %}
 

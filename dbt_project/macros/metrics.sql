@@ -41,9 +41,76 @@
     ({{ n_base }} < {{ suppression_limit() }})
 {%- endmacro %}
 
-{#- The value, or NULL when its cell is suppressed. -#}
-{% macro unless_suppressed(expression, n_base) -%}
-    case when not {{ is_suppressed(n_base) }} then {{ expression }} end
+{#- The value, or NULL when its cell is suppressed (`hidden`: the cell's final flag, primary or
+    secondary suppression). -#}
+{% macro unless_suppressed(expression, hidden='suppressed') -%}
+    case when not {{ hidden }} then {{ expression }} end
+{%- endmacro %}
+
+{#- Complementary (secondary) suppression of the parts of a published total (metrics.md,
+    "Disclosure control"). `parts` is a relation (a CTE name or a parenthesised query) with the
+    group columns, `part_column` (unique in its group, the tie-break), `base` (the part's n_base),
+    `parent_base` (the total's n_base) and `parent_hidden` (the total's final flag). Returns one row
+    per part: the group columns, the part, `suppressed` and `secondary_suppressed`.
+    A part below the limit is suppressed (primary). When a group has one, or its total is hidden
+    and its parts add up to it, further parts are suppressed, the smallest n_base first (then by
+    part), until no hidden part can be had by subtraction: with the total shown at least two hidden
+    parts (an unpublished residual of the total counts as one) whose n_base with the residual's is
+    at least the limit; with the total hidden at least one hidden part and a hidden n_base of at
+    least the limit (or every part). A part with n_base 0 is known to be 0 and protects nothing.
+    Hand-written: no library does cell suppression in SQL on DuckDB and Spark (sdcTable and
+    tau-Argus are R and Java tools over whole tables); the rule is the group rule of Statistics
+    Denmark's discretion practice, written out in the method page. -#}
+{% macro complementary_suppression(parts, group_columns, part_column, base='n_base') -%}
+{%- set groups = group_columns | join(', ') -%}
+{%- set order = 'case when ' ~ base ~ ' = 0 then 2 when primary_hidden then 0 else 1 end, ' ~ base ~ ', ' ~ part_column -%}
+    select {{ groups }}, {{ part_column }},
+           primary_hidden or part_rank <= n_hidden as suppressed,
+           not primary_hidden and part_rank <= n_hidden as secondary_suppressed
+    from (
+        select ranked.*,
+               case when n_primary > 0 or (parent_hidden and residual = 0 and n_parts > 0) then
+                   coalesce(min(case when {{ base }} > 0 and part_rank >= n_primary and (
+                                        (parent_hidden and not {{ is_suppressed('running_base') }})
+                                        or (not parent_hidden
+                                            and part_rank + case when residual > 0 then 1 else 0 end >= 2
+                                            and not {{ is_suppressed('running_base + residual') }}))
+                                     then part_rank end) over (partition by {{ groups }}), n_parts)
+               else 0 end as n_hidden
+        from (
+            select flagged.*,
+                   row_number() over (partition by {{ groups }} order by {{ order }}) as part_rank,
+                   sum({{ base }}) over (partition by {{ groups }} order by {{ order }}
+                                         rows between unbounded preceding and current row) as running_base,
+                   sum(case when primary_hidden and {{ base }} > 0 then 1 else 0 end)
+                       over (partition by {{ groups }}) as n_primary,
+                   sum(case when {{ base }} > 0 then 1 else 0 end) over (partition by {{ groups }}) as n_parts,
+                   case when parent_base > sum({{ base }}) over (partition by {{ groups }})
+                        then parent_base - sum({{ base }}) over (partition by {{ groups }}) else 0 end as residual
+            from (select p.*, {{ is_suppressed(base) }} as primary_hidden from {{ parts }} as p) as flagged
+        ) as ranked
+    ) as bounded
+{%- endmacro %}
+
+{#- The suppression flags of a table with segments beside `alle` (`cells`: a CTE name with the group
+    columns, `segment` and `base`): `alle` is the total of the other segments; one row per cell with
+    the group columns, segment, suppressed and secondary_suppressed. -#}
+{% macro segment_suppression(cells, group_columns, base='n_base') -%}
+{%- set joins = [] -%}
+{%- for column in group_columns %}{% do joins.append('c.' ~ column ~ ' = t.' ~ column) %}{% endfor -%}
+{%- set parts -%}
+    (select c.*, t.{{ base }} as parent_base, {{ is_suppressed('t.' ~ base) }} as parent_hidden
+     from {{ cells }} as c
+     inner join {{ cells }} as t
+         on {{ joins | join(' and ') }} and t.segment = 'alle'
+     where c.segment <> 'alle')
+{%- endset %}
+    select {{ group_columns | join(', ') }}, segment, {{ is_suppressed(base) }} as suppressed,
+           false as secondary_suppressed
+    from {{ cells }}
+    where segment = 'alle'
+    union all
+    {{ complementary_suppression(parts, group_columns, 'segment', base) }}
 {%- endmacro %}
 
 {#- The reporting segments: everyone, associations, municipal services. -#}
@@ -58,13 +125,36 @@
         on s.segment = 'alle' or s.segment = {{ alias }}.segment
 {%- endmacro %}
 
-{#- The published columns of a share: n_yes, share, Wilson ci_low / ci_high, suppressed (NULLs when suppressed). -#}
+{#- Three CTE definitions ending in `name`: the cells of `counts` (a query with the group columns,
+    `segment` and `base`) with their suppression flags (segment_suppression) as `suppressed` and
+    `secondary_suppressed` (with a prefix, e.g. `eased_`, for a second base of the same cells). -#}
+{% macro suppressed_cells(name, counts, group_columns, base='n_base', prefix='') -%}
+{%- set keys = group_columns + ['segment'] -%}
+{{ name }}_counts as (
+    {{ counts }}
+),
+
+{{ name }}_flags as (
+    {{ segment_suppression(name ~ '_counts', group_columns, base) }}
+),
+
+{{ name }} as (
+    select c.*, f.suppressed as {{ prefix }}suppressed, f.secondary_suppressed as {{ prefix }}secondary_suppressed
+    from {{ name }}_counts as c
+    inner join {{ name }}_flags as f
+        on {% for k in keys %}c.{{ k }} = f.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+)
+{%- endmacro %}
+
+{#- The published columns of a share: n_yes, share, Wilson ci_low / ci_high (NULLs when the cell is
+    suppressed), suppressed and secondary_suppressed, from a relation with the suppression flags. -#}
 {% macro share_columns(n_yes, n_base) -%}
-    {{ unless_suppressed(n_yes, n_base) }} as n_yes,
-    {{ unless_suppressed('cast(' ~ n_yes ~ ' as double) / ' ~ n_base, n_base) }} as share,
-    {{ unless_suppressed(wilson_low(n_yes, n_base), n_base) }} as ci_low,
-    {{ unless_suppressed(wilson_high(n_yes, n_base), n_base) }} as ci_high,
-    {{ is_suppressed(n_base) }} as suppressed
+    {{ unless_suppressed(n_yes) }} as n_yes,
+    {{ unless_suppressed('cast(' ~ n_yes ~ ' as double) / ' ~ n_base) }} as share,
+    {{ unless_suppressed(wilson_low(n_yes, n_base)) }} as ci_low,
+    {{ unless_suppressed(wilson_high(n_yes, n_base)) }} as ci_high,
+    suppressed,
+    secondary_suppressed
 {%- endmacro %}
 
 {#- The key of an organisation named in a case (public names, so a plain hash is enough). -#}

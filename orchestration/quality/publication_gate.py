@@ -22,6 +22,7 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 
 from orchestration.config import EXPECTATIONS_DIR, SEEDS_DIR, suppression_limit
 from orchestration.duck import read_only
+from orchestration.quality.disclosure import add_derivable
 from orchestration.reference import reference
 
 ORG_SEGMENTS = ("forening", "kommunalt_tilbud")
@@ -125,7 +126,7 @@ def load_suite(table: str, params: dict | None = None) -> gx.ExpectationSuite:
 
 def frames(candidate: Path, previous: Path | None) -> dict[str, pd.DataFrame]:
     """Every suite's table of the candidate but those written after the gate, read-only; ``response``
-    gains the ratio to the previous one."""
+    gains the ratio to the previous one, every table with a published hierarchy ``derivable``."""
     with read_only(candidate) as con:
         tables = {t: con.execute(f"SELECT * FROM reporting.{t}").df() for t in suite_tables() if t not in AFTER_GATE}
     weights = tables["weights"]
@@ -140,6 +141,7 @@ def frames(candidate: Path, previous: Path | None) -> dict[str, pd.DataFrame]:
         merged = response.merge(before, on=["wave_id", "segment"], how="left")
         ratio = merged["n_completed"] / merged["previous"].where(merged["previous"] > 0)
         response["completed_ratio_to_previous"] = ratio.astype("float64").values
+    add_derivable(tables)
     return tables
 
 

@@ -13,20 +13,23 @@ with counted as (
     group by r.wave_id, s.segment
 ),
 
-filled as (
+collected as (
     select w.wave_id, s.segment, coalesce(c.n_base, 0) as n_base, c.score_sum, c.n_high
     from {{ ref('dim_wave_segment') }} as s
     inner join (select distinct wave_id from {{ ref('dim_question') }} where concept = 'collaboration') as w
         on s.wave_id = w.wave_id
     left join counted as c
         on w.wave_id = c.wave_id and s.segment = c.segment
-)
+),
+
+{{ suppressed_cells('filled', 'select * from collected', ['wave_id']) }}
 
 select
     wave_id,
     segment,
     n_base,
-    {{ unless_suppressed('cast(score_sum as double) / n_base', 'n_base') }} as mean_score,
-    {{ unless_suppressed('cast(n_high as double) / n_base', 'n_base') }} as share_high,
-    {{ is_suppressed('n_base') }} as suppressed
+    {{ unless_suppressed('cast(score_sum as double) / n_base') }} as mean_score,
+    {{ unless_suppressed('cast(n_high as double) / n_base') }} as share_high,
+    suppressed,
+    secondary_suppressed
 from filled

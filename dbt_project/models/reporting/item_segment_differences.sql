@@ -17,7 +17,7 @@ enablers as (
     {{ enabler_counts() }}
 ),
 
-measures as (
+measure_counts as (
     select wave_id, segment, 'innovation_types' as list, key as item, label_da, 'share' as measure, n_base, n_yes
     from innovation_types
     union all
@@ -33,6 +33,8 @@ measures as (
     select wave_id, segment, 'enablers', key, label_da, 'share_high', n_base, n_high
     from enablers
 ),
+
+{{ suppressed_cells('measures', 'select * from measure_counts', ['wave_id', 'list', 'item', 'measure']) }},
 
 sides as (
     select

@@ -44,16 +44,14 @@ counted as (
     group by wave_id, segment, variable, value
 ),
 
-bases as (
-    select wave_id, segment, variable, count(*) as n_base
-    from answers
-    group by wave_id, segment, variable
-),
+{{ suppressed_cells('bases', 'select wave_id, segment, variable, count(*) as n_base from answers group by wave_id, segment, variable', ['wave_id', 'variable']) }},
 
 filled as (
     select g.wave_id, g.segment, c.question, g.variable, g.value, g.value_label,
            cast(coalesce(n.n, 0) as integer) as n,
-           cast(coalesce(b.n_base, 0) as integer) as n_base
+           cast(coalesce(b.n_base, 0) as integer) as n_base,
+           coalesce(b.suppressed, true) as suppressed,
+           coalesce(b.secondary_suppressed, false) as secondary_suppressed
     from grid as g
     inner join closed as c
         on g.wave_id = c.wave_id and g.variable = c.variable
@@ -70,10 +68,11 @@ select
     cast(variable as string) as variable,
     cast(value as string) as value,
     cast(value_label as string) as value_label,
-    {{ unless_suppressed('n', 'n_base') }} as n,
+    {{ unless_suppressed('n') }} as n,
     n_base,
-    {{ unless_suppressed('cast(n as double) / n_base', 'n_base') }} as share,
-    {{ unless_suppressed(wilson_low('n', 'n_base'), 'n_base') }} as ci_low,
-    {{ unless_suppressed(wilson_high('n', 'n_base'), 'n_base') }} as ci_high,
-    {{ is_suppressed('n_base') }} as suppressed
+    {{ unless_suppressed('cast(n as double) / n_base') }} as share,
+    {{ unless_suppressed(wilson_low('n', 'n_base')) }} as ci_low,
+    {{ unless_suppressed(wilson_high('n', 'n_base')) }} as ci_high,
+    suppressed,
+    secondary_suppressed
 from filled

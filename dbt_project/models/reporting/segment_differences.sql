@@ -1,8 +1,6 @@
 -- Municipal services minus associations per wave x metric (metrics.md, segment_differences):
 -- unweighted difference, Newcombe hybrid score interval, pooled two-proportion z-test.
-with counted as (
-    {{ headline_counts() }}
-),
+with {{ suppressed_cells('counted', headline_counts(), ['wave_id', 'metric']) }},
 
 sides as (
     select

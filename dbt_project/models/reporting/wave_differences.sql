@@ -1,8 +1,6 @@
 -- Consecutive waves per segment x metric (metrics.md, wave_differences): share_to minus share_from,
 -- Newcombe hybrid score interval and pooled two-proportion z-test (p1 = to, p2 = from).
-with counted as (
-    {{ headline_counts() }}
-),
+with {{ suppressed_cells('counted', headline_counts(), ['wave_id', 'metric']) }},
 
 waves as (
     select wave_id, row_number() over (order by wave_id) as wave_no
