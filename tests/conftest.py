@@ -105,6 +105,18 @@ def sample_build(tmp_path_factory, sample_tree) -> Build:
     return refresh_once(tmp_path_factory.mktemp("sample_build"), sample_tree)
 
 
+@pytest.fixture(scope="session")
+def large_tree(tmp_path_factory) -> Path:
+    """A tree of 3,500 invited (the size at which primary suppression alone left municipalities derivable)."""
+    return write_landing_tree(tmp_path_factory.mktemp("large") / "landing", invited=3500, seed=1)
+
+
+@pytest.fixture(scope="session")
+def large_build(tmp_path_factory, large_tree) -> Build:
+    """One refresh (no report) of ``large_tree`` for the session; read it, never write it."""
+    return refresh_once(tmp_path_factory.mktemp("large_build"), large_tree)
+
+
 def refresh_once(root: Path, tree: Path) -> Build:
     """A copy of the landing ``tree`` under ``root`` refreshed once (no report), on an instance of its own."""
     build = Build(root / "landing", root / "data", root / "dagster_home")

@@ -1,7 +1,8 @@
 """Complementary suppression: no suppressed cell can be had by subtraction along a published hierarchy.
 
 The audit (orchestration/quality/disclosure.py) is checked on hand-made groups; the models' choice of
-secondary suppressions on a tree where primary suppression alone leaves derivable municipalities.
+secondary suppressions on a tree where primary suppression alone leaves derivable municipalities
+(``large_build``).
 """
 
 from __future__ import annotations
@@ -9,11 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import refresh_once
 from orchestration.config import suppression_limit
 from orchestration.quality.disclosure import add_derivable, unprotected_groups
 from orchestration.quality.publication_gate import frames
-from orchestration.sample_exports import write_landing_tree
 
 
 def groups_left_open(total: tuple[int, bool], parts: list[tuple[int, bool]]) -> bool:
@@ -37,13 +36,6 @@ def groups_left_open(total: tuple[int, bool], parts: list[tuple[int, bool]]) -> 
 ])
 def test_the_audit_finds_every_cell_that_subtraction_gives(total, parts, open_):
     assert groups_left_open(total, parts) is open_
-
-
-@pytest.fixture(scope="module")
-def large_build(tmp_path_factory):
-    """A tree of 3,500 invited: small municipalities where primary suppression leaves one hidden."""
-    root = tmp_path_factory.mktemp("disclosure")
-    return refresh_once(root, write_landing_tree(root / "tree", invited=3500, seed=1))
 
 
 def test_secondary_suppression_closes_every_group_primary_suppression_leaves_open(large_build):
