@@ -24,6 +24,7 @@ import pandas as pd
 from orchestration.config import suppression_limit
 
 SEGMENT_TOTAL = "alle"
+ORG_SEGMENTS = ("forening", "kommunalt_tilbud")  # the parts of alle
 # table -> the columns that, with the segment, key one cell of it
 SEGMENT_TABLES = {
     "headline_metrics": ["wave_id", "metric"],
@@ -100,38 +101,33 @@ def _area_derivable(area: pd.DataFrame, headline: pd.DataFrame) -> pd.Series:
     return derivable
 
 
-def _difference_derivable(differences: pd.DataFrame, sides: pd.DataFrame, keys: list[str],
-                          side_columns: dict[str, dict], value: str = "suppressed") -> pd.Series:
-    """A difference shown although one of its sides is hidden in ``sides``."""
-    hidden = sides[keys + ["segment"]].assign(side_hidden=_hidden(sides, value))
+def _shown_beside_hidden(differences: pd.DataFrame, sides: list[pd.DataFrame], hidden: pd.DataFrame) -> pd.Series:
+    """A difference shown although one of its sides is hidden: each of ``sides`` holds, row for row
+    of ``differences``, the keys of one side's cell in ``hidden`` (those keys and ``side_hidden``)."""
     derivable = pd.Series(False, index=differences.index)
-    for side_keys in side_columns.values():
-        joined = differences[keys].assign(**side_keys).merge(hidden, on=keys + ["segment"], how="left")
-        side_hidden = joined["side_hidden"].fillna(False).astype(bool).values
-        derivable |= pd.Series(side_hidden, index=differences.index) & differences["difference"].notna()
-    return derivable
+    for side in sides:
+        joined = side.merge(hidden, on=list(side.columns), how="left")
+        derivable |= pd.Series(joined["side_hidden"].eq(True).values, index=differences.index)
+    return derivable & differences["difference"].notna()
 
 
-def _wave_derivable(waves: pd.DataFrame, headline: pd.DataFrame) -> pd.Series:
-    hidden = headline[["wave_id", "segment", "metric"]].assign(side_hidden=headline["suppressed"].astype(bool))
-    derivable = pd.Series(False, index=waves.index)
-    for side in ("wave_from", "wave_to"):
-        joined = waves[["segment", "metric", side]].rename(columns={side: "wave_id"}).merge(
-            hidden, on=["wave_id", "segment", "metric"], how="left")
-        derivable |= pd.Series(joined["side_hidden"].fillna(False).astype(bool).values, index=waves.index)
-    return derivable & waves["difference"].notna()
+def _segment_sides(differences: pd.DataFrame, keys: list[str]) -> list[pd.DataFrame]:
+    """The two sides of municipal services minus associations: each segment's cell."""
+    return [differences[keys].assign(segment=segment) for segment in ORG_SEGMENTS]
+
+
+def _hidden_cells(frame: pd.DataFrame, keys: list[str], value: str = "suppressed") -> pd.DataFrame:
+    return frame[keys].assign(side_hidden=_hidden(frame, value))
 
 
 def _item_derivable(items: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
     derivable = pd.Series(False, index=items.index)
     for (listing, measure), (table, key, value) in ITEM_MEASURES.items():
-        rows = (items["list"] == listing) & (items["measure"] == measure)
-        if not rows.any():
+        rows = items[(items["list"] == listing) & (items["measure"] == measure)]
+        if rows.empty:
             continue
-        side = tables[table].rename(columns={key: "item"})
-        part = _difference_derivable(items[rows], side, ["wave_id", "item"],
-                                     {s: {"segment": s} for s in ("forening", "kommunalt_tilbud")}, value)
-        derivable.loc[part.index] = part
+        hidden = _hidden_cells(tables[table].rename(columns={key: "item"}), ["wave_id", "item", "segment"], value)
+        derivable.loc[rows.index] = _shown_beside_hidden(rows, _segment_sides(rows, ["wave_id", "item"]), hidden)
     return derivable
 
 
@@ -143,8 +139,10 @@ def add_derivable(tables: dict[str, pd.DataFrame]) -> None:
         if table == "barriers":
             frame["derivable"] |= _segment_derivable(frame, keys, "n_base_eased", "share_eased")
     tables["area_metrics"]["derivable"] = _area_derivable(tables["area_metrics"], tables["headline_metrics"])
-    segments = {s: {"segment": s} for s in ("forening", "kommunalt_tilbud")}
-    tables["segment_differences"]["derivable"] = _difference_derivable(
-        tables["segment_differences"], tables["headline_metrics"], ["wave_id", "metric"], segments)
-    tables["wave_differences"]["derivable"] = _wave_derivable(tables["wave_differences"], tables["headline_metrics"])
+    headline = _hidden_cells(tables["headline_metrics"], ["wave_id", "metric", "segment"])
+    segments = tables["segment_differences"]
+    segments["derivable"] = _shown_beside_hidden(segments, _segment_sides(segments, ["wave_id", "metric"]), headline)
+    waves = tables["wave_differences"]
+    waves["derivable"] = _shown_beside_hidden(waves, [waves[["metric", "segment", side]].rename(columns={side: "wave_id"})
+                                                      for side in ("wave_from", "wave_to")], headline)
     tables["item_segment_differences"]["derivable"] = _item_derivable(tables["item_segment_differences"], tables)
