@@ -225,10 +225,16 @@ class Gate:
 
 
 def _failing_values(result) -> object:
-    """What failed: a sample of unexpected values, the observed value, or the error raised."""
+    """What failed: a sample of unexpected values, the observed value, or the error raised; as plain
+    JSON values (a pair expectation lists tuples of numpy integers, which Dagster's metadata refuses)."""
     details = result.result or {}
     if details.get("partial_unexpected_list"):
-        return details["partial_unexpected_list"][:10]
+        return _plain(details["partial_unexpected_list"][:10])
     if "observed_value" in details:
-        return details["observed_value"]
+        return _plain(details["observed_value"])
     return str(result.exception_info)[:300]
+
+
+def _plain(value: object) -> object:
+    """``value`` with numpy scalars as Python numbers and tuples as lists."""
+    return json.loads(json.dumps(value, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
