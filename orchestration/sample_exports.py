@@ -8,7 +8,10 @@ Excel workbook under the tool's file name and sheets, one option list whose ``ch
 not in position order, "Ved ikke" as 99 in two questions (``studies/innovation-2020-sample.yml``
 maps it). Layout 1 writes the project's first deliveries (Windows-1252 ``;`` CSV with CRLF, an
 Excel wave). Both carry re-submissions, "ved ikke", partial answers, free text with personal data,
-leading-zero municipality codes and a few row faults. Deterministic for a given seed; sized by
+leading-zero municipality codes and a few row faults. Every row carries the organisation's id from the
+study's invitation list (``org_id``); the follow-up wave re-invites most of the first wave's
+organisations, and an organisation that answered both tends to answer as before, so the panel shows
+persistence. Deterministic for a given seed; sized by
 ``--invited`` so that benchmarks can ask for millions of rows (generated chunk by chunk with
 numpy, never the whole wave in memory).
 
@@ -37,6 +40,14 @@ EXCEL_MAX_INVITED = 50_000
 
 # Wave id -> (share of the first wave's invited, month of fieldwork, file format).
 WAVES = {"2020-06": (1.0, (2020, 6)), "2021-03": (0.8, (2021, 3))}
+# The follow-up wave's invitation list: this share of it are the first wave's organisations (its first
+# rows, in the first wave's order), the rest are new.
+REINVITED_SHARE = 0.75
+# An organisation that answered both waves gives its earlier answers again with this probability
+# (otherwise it answers afresh): the persistence the panel measures.
+KEEPS_ANSWERS = 0.55
+# Rows whose org_id is blank (an organisation missing from the invitation list's id column).
+BLANK_ORG_ID = 0.005
 
 SCALE_1_5 = ["Slet ikke", "I mindre grad", "I nogen grad", "I høj grad", "I meget høj grad"]
 SINGLE_QUESTIONS = {
@@ -74,6 +85,7 @@ SCALE_ITEMS = {
     "q9": ("I hvilken grad har følgende hæmmet jeres omstilling?", "barriers"),
     "q11": ("I hvilken grad har følgende gjort jeres omstilling mulig?", "enablers"),
 }
+ORG_ID_TEXT = "Organisations-ID (fra invitationslisten)"
 OPEN_TEXT = {
     "q13_open": "Beskriv kort jeres vigtigste nye tiltag",
     "q14_open": "Hvad skal der til for at fastholde det nye?",
@@ -89,7 +101,7 @@ def item_variables(question: str) -> list[str]:
 def survey_variables() -> list[str]:
     """Every variable of the survey in the tool's export order."""
     return [
-        "respondentid", "statoverall", "started", "submitted", "org_type", "org_name", "contact_email",
+        "respondentid", "statoverall", "started", "submitted", "org_type", "org_name", "org_id", "contact_email",
         "geo_scope", "kommune", "staff_size", "volunteer_size", *item_variables("q1"), "q2",
         *item_variables("q3"), "q4", "q5", "q6", *item_variables("q7"), "q8", *item_variables("q9"),
         *item_variables("q10"), *item_variables("q11"), "q12", "q13_open", "q14_open",
@@ -102,6 +114,7 @@ def survey_structure() -> list[list[str]]:
     for var, (qtype, text, choices) in BACKGROUND.items():
         if var == "geo_scope":
             rows += [["org_name", "org_name", "Open", "String", "Organisationens navn", "", ""],
+                     ["org_id", "org_id", "Open", "String", ORG_ID_TEXT, "", ""],
                      ["contact_email", "contact_email", "Open", "String", "Kontaktpersonens e-mail", "", ""]]
         rows += [[var, var, qtype, "Single", text, str(v), label] for v, label in choices.items()]
         if var == "statoverall":
@@ -173,18 +186,34 @@ def _pick(rng: np.random.Generator, n: int, values: list[int], p: list[float]) -
     return rng.choice(np.array(values), size=n, p=np.array(p) / sum(p))
 
 
-class WaveSimulator:
-    """Draws the answers of a wave's invited respondents, chunk by chunk, as integer codes."""
+def _pad(values: np.ndarray, n: int) -> np.ndarray:
+    """``values`` cut or padded (with BLANK) to ``n`` rows."""
+    return values[:n] if len(values) >= n else np.concatenate([values, np.full(n - len(values), BLANK)])
 
-    def __init__(self, wave_id: str, invited: int, seed: int) -> None:
+
+def org_id(index: int) -> str:
+    """The invitation list's id of the organisation with this 0-based index."""
+    return f"ORG-{index + 1:07d}"
+
+
+class WaveSimulator:
+    """Draws the answers of a wave's invited respondents, chunk by chunk, as integer codes.
+
+    Each chunk has a random generator of its own (seed, wave, chunk), so the follow-up wave can draw
+    the first wave's chunk again to see what its re-invited organisations answered then."""
+
+    def __init__(self, wave_id: str, invited: int, seed: int, first_invited: int | None = None) -> None:
         self.wave_id = wave_id
         self.invited = invited
+        self.seed = seed
         self.year, self.month = WAVES[wave_id][1]
         self.later = wave_id != min(WAVES)
-        self.rng = np.random.default_rng([seed, int(wave_id.replace("-", ""))])
         self.variables = survey_variables()
         self.kommuner = reference("kommuner")
         self.first_id = 1001 if not self.later else 5001
+        # The follow-up wave re-invites the first wave's first organisations (row i is organisation i).
+        self.first = (WaveSimulator(min(WAVES), first_invited or invited, seed) if self.later else None)
+        self.reinvited = min(round(invited * REINVITED_SHARE), self.first.invited) if self.first else 0
 
     def chunks(self) -> Iterator[list[list[object]]]:
         """Rows (values per variable of ``survey_variables()`` plus ``ip_address``) in chunks."""
@@ -194,23 +223,38 @@ class WaveSimulator:
             yield self._chunk(start, n)
             start += n
 
-    def _chunk(self, start: int, n: int) -> list[list[object]]:
-        rng = self.rng
+    def _rng(self, start: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, int(self.wave_id.replace("-", "")), start // CHUNK_ROWS])
+
+    def draw(self, rng: np.random.Generator, n: int, prior: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """The coded answers of ``n`` invited (before partial answers are cut), with the drawn
+        ``status``, ``kommune_idx`` and ``geo``. Rows with a ``prior`` (the first wave's draw of the
+        same organisations, ``prior_rows`` of them) keep the organisation's type, place and size, and
+        a row that answered both waves gives its earlier answers again with probability KEEPS_ANSWERS."""
         cols: dict[str, np.ndarray] = {}
         status = _pick(rng, n, [1, 2, 3, 4, 5], [1, 50, 6, 40, 3])
         answered = (status == 3) | (status == 4)
         org = _pick(rng, n, [1, 2], [60, 40])
+        geo_draw = [_pick(rng, n, [1, 2], [95, 5]), _pick(rng, n, [1, 2, 3], [70, 15, 15])]
+        kommune_idx = rng.integers(0, len(self.kommuner), n)
+        sizes = rng.integers(1, 6, n), rng.integers(1, 6, n)
+        same = np.zeros(n, dtype=bool)
+        if prior is not None:
+            same[:prior["rows"]] = True
+            org = np.where(same, _pad(prior["org_type"], n), org)
         kommunal = org == 2
-        cols["statoverall"], cols["org_type"] = status, org
+        geo = np.where(kommunal, *geo_draw)
+        if prior is not None:
+            geo = np.where(same, _pad(prior["geo"], n), geo)
+            kommune_idx = np.where(same, _pad(prior["kommune_idx"], n), kommune_idx)
+            sizes = tuple(np.where(same, _pad(prior[v], n), x) for v, x in zip(("staff_size", "volunteer_size"), sizes))
+        cols["statoverall"], cols["org_type"], cols["kommune_idx"], cols["geo"] = status, org, kommune_idx, geo
 
         def when(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
             return np.where(mask, values, BLANK)
 
-        geo = np.where(kommunal, _pick(rng, n, [1, 2], [95, 5]), _pick(rng, n, [1, 2, 3], [70, 15, 15]))
+        cols["staff_size"], cols["volunteer_size"] = sizes
         cols["geo_scope"] = when(answered, geo)
-        kommune_idx = rng.integers(0, len(self.kommuner), n)
-        cols["staff_size"] = when(answered, rng.integers(1, 6, n))
-        cols["volunteer_size"] = when(answered, rng.integers(1, 6, n))
         for var in item_variables("q1"):
             cols[var] = when(answered, (rng.random(n) < 0.25).astype(int))
         shift = 0.03 if self.later else 0.0  # the later wave innovates a little less
@@ -240,19 +284,45 @@ class WaveSimulator:
         q12_yes = np.where(more, 0.62, 0.5)
         draw = rng.random(n)
         cols["q12"] = when(innov, np.where(draw < q12_yes, 1, np.where(draw < q12_yes + 0.25, 2, 9)))
+        if prior is not None:  # the whole questionnaire at once, so its routing stays consistent
+            before = _pad(prior["statoverall"], n)
+            keeps = same & answered & ((before == 3) | (before == 4)) & (rng.random(n) < KEEPS_ANSWERS)
+            for var in self.questions():
+                cols[var] = np.where(keeps, _pad(prior[var], n), cols[var])
+        return cols
+
+    def questions(self) -> list[str]:
+        """The questionnaire's coded questions q1 to q12, in export order."""
+        return [v for v in self.variables if v.startswith("q") and not v.endswith("_open")]
+
+    def _chunk(self, start: int, n: int) -> list[list[object]]:
+        rng = self._rng(start)
+        prior = None
+        if self.first is not None and start < self.reinvited:
+            first_n = min(CHUNK_ROWS, self.first.invited - start)
+            prior = self.first.draw(self.first._rng(start), first_n)
+            prior["rows"] = min(n, self.reinvited - start)
+        cols = self.draw(rng, n, prior)
+        status = cols["statoverall"]
+        answered = (status == 3) | (status == 4)
+        kommune_idx, geo = cols.pop("kommune_idx"), cols.pop("geo")
 
         # Partial answers: a respondent with statoverall 3 stopped somewhere after q2.
-        order = [v for v in self.variables if v.startswith("q") and not v.endswith("_open")]
+        order = self.questions()
         stop_at = rng.integers(order.index("q2") + 1, len(order), n)
         for pos, var in enumerate(order):
             cols[var] = np.where((status == 3) & (pos > stop_at), BLANK, cols[var])
 
-        return self._rows(start, n, cols, answered, kommunal, kommune_idx, geo, status)
+        organisation = np.arange(start, start + n)
+        if self.first is not None:  # the new organisations of the follow-up wave come after the first wave's
+            organisation = np.where(organisation < self.reinvited, organisation,
+                                    organisation - self.reinvited + self.first.invited)
+        return self._rows(rng, start, n, cols, answered, cols["org_type"] == 2, kommune_idx, geo, status, organisation)
 
-    def _rows(self, start, n, cols, answered, kommunal, kommune_idx, geo, status) -> list[list[object]]:
-        rng = self.rng
+    def _rows(self, rng, start, n, cols, answered, kommunal, kommune_idx, geo, status, organisation) -> list[list[object]]:
         rows: list[list[object]] = []
         faults = rng.random(n) < 0.004
+        blank_id = rng.random(n) < BLANK_ORG_ID
         texts = rng.random(n) < 0.6
         zero_pad = rng.random(n) < 0.1
         resubmit = (status == 4) & (rng.random(n) < 0.015)
@@ -267,10 +337,11 @@ class WaveSimulator:
             town = kommune["kommune_navn"]
             first, last = FIRST_NAMES[(start + i) % 20], LAST_NAMES[(start + i * 7) % 16]
             orgs = ORG_KOMMUNAL if kommunal[i] else ORG_FORENING
-            org_name = f"{orgs[(start + i) % len(orgs)]} {town}"
+            org_name = f"{orgs[int(organisation[i]) % len(orgs)]} {town}"
             email = f"{_ascii(first)}.{_ascii(last)}@{DOMAINS[i % 4]}"
             values["respondentid"] = self.first_id + start + i
             values["org_name"], values["contact_email"] = org_name, email
+            values["org_id"] = None if blank_id[i] else org_id(int(organisation[i]))
             values["ip_address"] = f"10.{(start + i) % 250}.{i % 200}.{(i * 7) % 250}"
             began = dt.datetime(self.year, self.month, int(day[i])) + dt.timedelta(seconds=int(second[i]))
             if status[i] in (3, 4, 5):
@@ -364,7 +435,8 @@ def _excel_value(variable: str, value: object) -> object:
 # The sample's questionnaire in the tool's naming: question s_<n> per concept, in this order (the
 # project's study definition studies/innovation-2020-sample.yml maps them back).
 LAYOUT2_QUESTIONS = ("org_type", "org_name", "geo_scope", "kommune", "staff_size", "volunteer_size", "q1", "q2",
-                     "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13_open", "q14_open")
+                     "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13_open", "q14_open",
+                     "org_id")
 # Where this questionnaire's "Ved ikke" is 99 (the study definition maps it to the contract's 9).
 DONT_KNOW_99 = ("q4", "q12")
 # One option list whose choiceValues are not in position order, as in real exports.
@@ -430,6 +502,8 @@ def layout2_variables() -> list[Layout2Variable]:
                                        "Hvilken kommune ligger organisationen eller tilbuddet i? (kommunekode)"))
         elif source == "org_name":
             out.append(Layout2Variable(source, question, question, "Open", "String", "Organisationens navn"))
+        elif source == "org_id":
+            out.append(Layout2Variable(source, question, question, "Open", "String", ORG_ID_TEXT))
         else:
             out.append(Layout2Variable(source, question, question, "Open", "String", OPEN_TEXT[source]))
     return out
@@ -635,7 +709,7 @@ def write_landing_tree(out: Path, invited: int = 2300, seed: int = 2020, csv_onl
     benchmarks' floor needs that.
     """
     for wave_id, (share, (year, month)) in WAVES.items():
-        sim = WaveSimulator(wave_id, max(1, round(invited * share)), seed)
+        sim = WaveSimulator(wave_id, max(1, round(invited * share)), seed, first_invited=invited)
         folder = out / "survey" / f"wave={wave_id}"
         later = wave_id != min(WAVES)
         if csv_only:

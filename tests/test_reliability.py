@@ -288,13 +288,13 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
 def personal_values(landing: Path) -> set[str]:
-    """Every name, e-mail, phone, organisation name and free-text answer in the landing files."""
+    """Every name, e-mail, phone, organisation name and id and free-text answer in the landing files."""
     values: set[str] = set()
     import csv
     import io
     text = (landing / "survey/wave=2020-06/dataset.csv").read_bytes().decode("cp1252")
     for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=";"):
-        values |= {row["org_name"], row["contact_email"], row["q13_open"], row["q14_open"]}
+        values |= {row["org_name"], row["org_id"], row["contact_email"], row["q13_open"], row["q14_open"]}
         values |= set(EMAIL.findall(row["q13_open"]))
     book = openpyxl.load_workbook(landing / "interviews/interview_log.xlsx", read_only=True)
     rows = list(book["Interviews"].iter_rows(values_only=True))

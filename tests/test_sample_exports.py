@@ -155,3 +155,35 @@ def test_layout_2_is_written_as_surveyxact_writes_it(sample_tree_layout2):
     complete = list(book["Complete"].iter_rows(values_only=True, max_row=2))[1]
     assert any(isinstance(v, str) and v in ("Frivillig social forening eller organisation", "Kommunalt socialt tilbud")
                for v in complete)  # label texts instead of codes
+
+
+def test_the_follow_up_wave_re_invites_the_first_waves_organisations(tmp_path):
+    """Most of the follow-up wave's invitation list are the first wave's organisations (same id, type,
+    name and place), and one that answered both mostly answers as before: the panel shows persistence.
+    Generated in chunks of its own (more than one chunk here), each drawing the first wave's again."""
+    from orchestration import sample_exports
+
+    sample_exports.CHUNK_ROWS, chunk = 700, sample_exports.CHUNK_ROWS
+    try:
+        tree = write_landing_tree(tmp_path / "t", invited=3000, seed=5, layout=1, csv_only=True)
+    finally:
+        sample_exports.CHUNK_ROWS = chunk
+    waves = []
+    for wave in ("2020-06", "2021-03"):
+        rows = list(csv.DictReader(io.StringIO((tree / f"survey/wave={wave}/dataset.csv").read_text("utf-8"),
+                                               newline=""), delimiter=";"))
+        waves.append({r["org_id"]: r for r in rows if r["org_id"]})
+    first, later = waves
+    again = set(first) & set(later)
+    assert 0.7 * 2400 < len(again) < 0.76 * 2400 and len(later) > len(again) + 500  # and new organisations
+    answered = [i for i in again if first[i]["statoverall"] in ("3", "4") and later[i]["statoverall"] in ("3", "4")]
+    assert all(later[i]["org_type"] == first[i]["org_type"] and later[i]["org_name"] == first[i]["org_name"]
+               for i in answered)
+    assert all(later[i]["kommune"].lstrip("0") == first[i]["kommune"].lstrip("0") for i in answered
+               if "999" not in (later[i]["kommune"], first[i]["kommune"]))  # 999: a row fault of the quarantine
+    both = [(first[i]["q2"], later[i]["q2"]) for i in again
+            if first[i]["statoverall"] == later[i]["statoverall"] == "4" and first[i]["q2"] and later[i]["q2"]]
+    assert len(both) > 200
+    kept = sum(a == "1" and b == "1" for a, b in both) / sum(a == "1" for a, _b in both)
+    gained = sum(a != "1" and b == "1" for a, b in both) / sum(a != "1" for a, _b in both)
+    assert kept > gained + 0.3  # independent waves would give about the same share

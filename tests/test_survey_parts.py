@@ -84,7 +84,7 @@ def wave_on(con: duckdb.DuckDBPyConnection, tmp_path: Path, lines: list[str]) ->
     load_dataset(con, dataset, ";", lines[0].split(";"), dataset)
     variables = parse_structure(layout2_rows(), LABELS, STRUCTURE)
     return WaveShape(variables, dataset, 2, respondent_columns(variables, 2, dataset), study_for(None, 2).for_wave("w1"),
-                     {}, "kommune", None)
+                     {}, "kommune", None, None)
 
 
 HEAD = "respondentid;statoverall_3;statoverall_4;closeTime;q1;kommune;q9;extra"

@@ -130,6 +130,16 @@ def _quarantine_failures(con: duckdb.DuckDBPyConnection, schema: pa.DataFrameSch
         con.unregister("failure_cases")
 
 
+def org_id_sql(column: str | None) -> str:
+    """The organisation id of a row as one spelling in every wave: trimmed, upper case, and an integer id
+    without the ``.0`` a workbook's number cell gives it (``1042.0`` is ``1042``); NULL when blank."""
+    if not column:
+        return "CAST(NULL AS VARCHAR)"
+    trimmed = f'upper(trim("{column}"))'
+    return (f"nullif(CASE WHEN regexp_full_match({trimmed}, '-?[0-9]+\\.0+') "
+            f"THEN regexp_replace({trimmed}, '\\.0+$', '') ELSE {trimmed} END, '')")
+
+
 def resolve_rows(con: duckdb.DuckDBPyConnection, wave: WaveShape) -> RowCounts:
     """Write ``rows``: re-submissions settled (the latest ``submitted``, or ``modified`` then
     closeTime, wins) and quarantined rows marked; a superseded row's faults leave the quarantine."""
@@ -152,7 +162,8 @@ def resolve_rows(con: duckdb.DuckDBPyConnection, wave: WaveShape) -> RowCounts:
                row_number() OVER (PARTITION BY {rid} ORDER BY {latest + ", " if latest else ""}_line DESC) > 1
                    AND {rid} IS NOT NULL AS superseded,
                _line IN (SELECT line FROM quarantine) AS quarantined,
-               {f'lower(trim("{wave.org_name}"))' if wave.org_name else "NULL"} AS org_name_folded
+               {f'lower(trim("{wave.org_name}"))' if wave.org_name else "NULL"} AS org_name_folded,
+               {org_id_sql(wave.org_id)} AS org_id
         FROM ds""")
     # A superseded row is not counted, so its faults do not count against the wave either.
     con.execute("DELETE FROM quarantine WHERE line IN (SELECT line FROM rows WHERE superseded)")

@@ -26,6 +26,7 @@ class WaveShape:
     concepts: dict[str, tuple[str, int | None]]  # variable -> (concept, reference item)
     kommune: str | None
     org_name: str | None
+    org_id: str | None  # the invitation list's organisation id (the panel's link across waves)
     notes: tuple[str, ...] = ()  # facts the ingestion report names (sources.md 1b)
 
     @property
@@ -83,6 +84,6 @@ def describe_wave(variables: dict[str, Variable], dataset: Path, wave_id: str, s
     respondent = respondent_columns(variables, layout, dataset)
     wave = study_for(study, layout).for_wave(wave_id)
     found = check_mapping(wave, variables, dataset)
-    first = {concept: next((v.name for v in found.get(concept, [])), None) for concept in ("kommune", "org_name")}
+    first = {concept: next((v.name for v in found.get(concept, [])), None) for concept in ("kommune", "org_name", "org_id")}
     return WaveShape(variables, dataset, layout, respondent, wave, concept_items(wave, found, layout),
-                     first["kommune"], first["org_name"], tuple(shape_notes(variables, layout, respondent)))
+                     first["kommune"], first["org_name"], first["org_id"], tuple(shape_notes(variables, layout, respondent)))

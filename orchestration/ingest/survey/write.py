@@ -19,7 +19,7 @@ from orchestration.ingest.rawstore import copy_to_parquet, write_registry
 from orchestration.ingest.survey.shape import WaveShape
 
 # Bumped whenever the raw layout of a wave changes, so unchanged exports are read again after an upgrade.
-RAW_FORMAT_VERSION = "3"
+RAW_FORMAT_VERSION = "4"
 
 
 def _describe_tables(con: duckdb.DuckDBPyConnection, wave: WaveShape, dropped: list[str], notes: list[str]) -> None:
@@ -64,9 +64,13 @@ def write_wave(con: duckdb.DuckDBPyConnection, wave: WaveShape, wave_id: str, ta
             SELECT {wave_sql} AS wave_id, r.line, TRY_CAST(r.respondentid AS BIGINT) AS respondentid,
                    {hmac_sql(key, f"{wave_sql} || ':' || coalesce(r.respondentid, '#' || r.line::VARCHAR)")}
                        AS respondent_key,
-                   -- the organisation across waves: a keyed pseudonym of its name (never the name)
-                   CASE WHEN r.org_name_folded <> '' THEN {hmac_sql(key, "'org:' || r.org_name_folded")}
+                   -- the organisation across waves: a keyed pseudonym of its id from the invitation
+                   -- list, else of its name (never the id or the name itself)
+                   CASE WHEN r.org_id IS NOT NULL THEN {hmac_sql(key, "'org_id:' || r.org_id")}
+                        WHEN r.org_name_folded <> '' THEN {hmac_sql(key, "'org:' || r.org_name_folded")}
                         END AS org_key,
+                   CASE WHEN r.org_id IS NOT NULL THEN 'org_id' WHEN r.org_name_folded <> '' THEN 'org_name'
+                        END AS org_key_source,
                    r.statoverall,
                    timezone('Europe/Copenhagen', r.started_local) AS started_at,
                    timezone('Europe/Copenhagen', r.submitted_local) AS submitted_at,
