@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from orchestration.config import suppression_limit
-from orchestration.quality.disclosure import add_derivable, unprotected_groups
+from orchestration.quality.disclosure import SEGMENT_BASES, add_derivable, unprotected_groups
 from orchestration.quality.publication_gate import frames
 
 
@@ -42,7 +42,7 @@ def test_secondary_suppression_closes_every_group_primary_suppression_leaves_ope
     tables = frames(large_build.published, None)
     area = tables["area_metrics"]
     # primary suppression alone (n_base below the limit) would leave municipalities derivable
-    primary = {name: frame.assign(suppressed=frame["n_base"] < suppression_limit())
+    primary = {name: frame.assign(suppressed=frame[SEGMENT_BASES.get(name, "n_base")] < suppression_limit())
                for name, frame in tables.items() if "suppressed" in frame}
     for frame in primary.values():
         frame.loc[frame["suppressed"], [c for c in ("n_yes", "share", "share_eased") if c in frame]] = None

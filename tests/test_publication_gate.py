@@ -38,6 +38,18 @@ TAMPERING = {
                   "n_yes = NULL, share = NULL, ci_low = NULL, ci_high = NULL WHERE area_level = 'region' "
                   "AND region_navn = 'Region Hovedstaden' AND metric = 'innovation'",
                   "expect_column_values_to_be_in_set(derivable)"),
+    # the panel: a small cell shown, a hidden association cell beside shown municipal services and alle,
+    # and a test called significant that is not
+    "panel_suppression": ("panel_changes", "UPDATE reporting.panel_changes SET n_pairs = 3 "
+                          "WHERE metric = 'innovation' AND segment = 'forening'", "expect_column_values_to_be_null"),
+    "panel_derivable": ("panel_changes", "UPDATE reporting.panel_changes SET suppressed = true, "
+                        "secondary_suppressed = true, n_yes_from = NULL, n_yes_to = NULL, n_yes_both = NULL, "
+                        "share_from = NULL, share_to = NULL, persistence = NULL, persistence_ci_low = NULL, "
+                        "persistence_ci_high = NULL, mcnemar_p = NULL, significant = false "
+                        "WHERE metric = 'innovation' AND segment = 'forening'",
+                        "expect_column_values_to_be_in_set(derivable)"),
+    "panel_test": ("panel_changes", "UPDATE reporting.panel_changes SET significant = true "
+                   "WHERE metric = 'innovation' AND segment = 'alle'", "expect_column_values_to_be_in_set"),
     "plausibility": ("response", "UPDATE reporting.response SET n_completed = n_completed // 2",
                      "expect_column_values_to_be_between"),
     "email": ("cases", "UPDATE reporting.cases SET title = 'Skriv til ole.hansen@example.dk' "

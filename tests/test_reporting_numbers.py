@@ -6,6 +6,7 @@ import io
 import math
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -27,10 +28,19 @@ def test_wilson_reference_values():
     assert round(low, 4) == 0.4902 and round(high, 4) == 0.9433
 
 
-def analysis_base(landing) -> pd.DataFrame:
-    """Wave 2020-06 by hand: resolve re-submissions, drop the quarantined rows, keep statoverall 4."""
-    raw = (landing / "survey/wave=2020-06/dataset.csv").read_bytes().decode("cp1252")
-    frame = pd.read_csv(io.StringIO(raw), sep=";", dtype=str, keep_default_na=False)
+def export(landing, wave: str) -> pd.DataFrame:
+    """A layout-1 wave's dataset as text, from its CSV (Windows-1252) or its workbook."""
+    folder = landing / "survey" / f"wave={wave}"
+    if (folder / "dataset.csv").exists():
+        raw = (folder / "dataset.csv").read_bytes().decode("cp1252")
+        return pd.read_csv(io.StringIO(raw), sep=";", dtype=str, keep_default_na=False)
+    rows = list(openpyxl.load_workbook(folder / "dataset.xlsx", read_only=True)["Dataset"].iter_rows(values_only=True))
+    return pd.DataFrame([["" if v is None else str(v) for v in row] for row in rows[1:]], columns=rows[0])
+
+
+def analysis_base(landing, wave: str = "2020-06") -> pd.DataFrame:
+    """A wave by hand: resolve re-submissions, drop the quarantined rows, keep statoverall 4."""
+    frame = export(landing, wave)
     frame["submitted_ts"] = pd.to_datetime(frame["submitted"], format="%d-%m-%Y %H:%M:%S", errors="coerce")
     frame["pos"] = range(len(frame))
     frame = frame.sort_values(["submitted_ts", "pos"], na_position="first").drop_duplicates("respondentid", keep="last")
@@ -38,6 +48,20 @@ def analysis_base(landing) -> pd.DataFrame:
     bad = (~frame["q2"].isin(["", "1", "2", "3", "9"])) | (frame["kommune"].str.lstrip("0").isin(codes) == False) \
         & (frame["kommune"] != "") | (frame["q8"].str.fullmatch(r"\d*") == False)  # noqa: E712
     return frame[(frame["statoverall"] == "4") & ~bad]
+
+
+def metric_flags(base: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series]]:
+    """metric -> (in its base, yes) per row of ``base``, by metrics.md's table."""
+    q7 = [c for c in base.columns if c.startswith("q7_")]
+    return {
+        "markant_innovation": (base["q2"] != "", base["q2"] == "1"),
+        "innovation": (base["q2"] != "", base["q2"].isin(["1", "2"])),
+        "skuffeide": (base["q4"] != "", base["q4"] == "1"),
+        "forventer_varighed": (base["q5"].isin(list("12345")), base["q5"].isin(["4", "5"])),
+        "flere_eksterne_aktoerer": (base["q6"] != "", base["q6"] == "1"),
+        "kan_laere_af": ((base["q12"] != "") & (base["q6"] == "1"), base["q12"] == "1"),
+        "nye_partnere": ((base[q7] != "").all(axis=1), (base[q7] == "1").any(axis=1)),
+    }
 
 
 @pytest.fixture
@@ -53,17 +77,7 @@ def test_headline_metrics_match_an_independent_computation(published):
     rows = {m: r for m, *r in con.execute(
         "SELECT metric, n_base, n_yes, share, ci_low, ci_high FROM reporting.headline_metrics "
         "WHERE wave_id = '2020-06' AND segment = 'alle'").fetchall()}
-    q7 = [c for c in base.columns if c.startswith("q7_")]
-    expected = {
-        "markant_innovation": (base["q2"] != "", base["q2"] == "1"),
-        "innovation": (base["q2"] != "", base["q2"].isin(["1", "2"])),
-        "skuffeide": (base["q4"] != "", base["q4"] == "1"),
-        "forventer_varighed": (base["q5"].isin(list("12345")), base["q5"].isin(["4", "5"])),
-        "flere_eksterne_aktoerer": (base["q6"] != "", base["q6"] == "1"),
-        "kan_laere_af": ((base["q12"] != "") & (base["q6"] == "1"), base["q12"] == "1"),
-        "nye_partnere": ((base[q7] != "").all(axis=1), (base[q7] == "1").any(axis=1)),
-    }
-    for metric, (in_base, yes) in expected.items():
+    for metric, (in_base, yes) in metric_flags(base).items():
         n, y = int(in_base.sum()), int((in_base & yes).sum())
         low, high = wilson(y, n)
         assert rows[metric][:2] == [n, y], metric

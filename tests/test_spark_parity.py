@@ -96,3 +96,17 @@ def test_p_values_on_spark_equal_scipy(both):
     assert len(compared) > 20
     for name, p, expected in compared:
         assert p == pytest.approx(expected, rel=1e-12, abs=1e-300), name
+
+
+def test_panel_mcnemar_p_values_on_spark_equal_scipy(both):
+    """The exact binomial sum of the McNemar test in portable SQL, on Spark (metrics.md, "The panel")."""
+    from scipy.stats import binomtest
+
+    _duck, spark, _stray = both
+    rows = fetch(f"ATTACH '{spark / 'published' / 'report.duckdb'}' AS pub (READ_ONLY); "
+                 "SELECT n_yes_from - n_yes_both, n_yes_to - n_yes_both, mcnemar_p FROM pub.reporting.panel_changes "
+                 "WHERE mcnemar_p IS NOT NULL")
+    assert len(rows) >= 15
+    for b, c, p in rows:
+        expected = 1.0 if b + c == 0 else binomtest(min(b, c), b + c, 0.5).pvalue
+        assert p == pytest.approx(expected, rel=1e-12), (b, c)

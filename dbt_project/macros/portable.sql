@@ -107,3 +107,14 @@
 {% macro spark__matches_pattern(expression, pattern) -%}
     ({{ expression }} rlike '^(?:{{ pattern }})$')
 {%- endmacro %}
+
+{#- A select-list expression that repeats its row once for each whole number 0, 1, ..., n (n >= 0). -#}
+{% macro zero_to(n) -%}
+    {{ return(adapter.dispatch('zero_to')(n)) }}
+{%- endmacro %}
+{% macro default__zero_to(n) -%}
+    unnest(generate_series(0, {{ n }}))
+{%- endmacro %}
+{% macro spark__zero_to(n) -%}
+    explode(sequence(0, {{ n }}))
+{%- endmacro %}

@@ -10,7 +10,7 @@ parts (an unpublished residual of the total, ``n_base`` of the total minus the p
 one) whose combined ``n_base`` with the residual's is at least the suppression limit; with the
 total hidden, at least one part is hidden or the parts do not add up to it. A part with ``n_base``
 0 is known to be 0 and hides nothing. A difference table must not show a difference of a hidden
-share. The gate adds a ``derivable`` column to each such table's frame and its suite expects it
+share. The panel (``panel_changes``) is a segment hierarchy of its own, on ``n_pairs``. The gate adds a ``derivable`` column to each such table's frame and its suite expects it
 false everywhere.
 
 Hand-written: the audit of tau-Argus or sdcTable would need the tables in their own formats and a
@@ -34,7 +34,10 @@ SEGMENT_TABLES = {
     "enablers": ["wave_id", "enabler"],
     "collaboration_quality": ["wave_id"],
     "question_frequencies": ["wave_id", "variable"],
+    "panel_changes": ["wave_from", "wave_to", "metric"],
 }
+# table -> its cells' base, where it is not n_base
+SEGMENT_BASES = {"panel_changes": "n_pairs"}
 # item_segment_differences' list and measure -> the published table and the column that hides it
 ITEM_MEASURES = {("innovation_types", "share"): ("innovation_types", "innovation_type", "share"),
                  ("partner_types", "share"): ("partner_types", "partner_type", "share"),
@@ -135,7 +138,7 @@ def add_derivable(tables: dict[str, pd.DataFrame]) -> None:
     """Add the ``derivable`` column to every frame of a table with a published hierarchy."""
     for table, keys in SEGMENT_TABLES.items():
         frame = tables[table]
-        frame["derivable"] = _segment_derivable(frame, keys)
+        frame["derivable"] = _segment_derivable(frame, keys, SEGMENT_BASES.get(table, "n_base"))
         if table == "barriers":
             frame["derivable"] |= _segment_derivable(frame, keys, "n_base_eased", "share_eased")
     tables["area_metrics"]["derivable"] = _area_derivable(tables["area_metrics"], tables["headline_metrics"])

@@ -33,7 +33,7 @@ ITEM_TABLES = {"innovation_types": ("innovation_types", "innovation_types"),
 # Every table whose value sets or row counts follow the study (suite parameters waves_<table>, ...).
 STUDY_TABLES = ("headline_metrics", *ITEM_TABLES, "response", "collaboration_quality", "area_metrics",
                 "segment_differences", "wave_differences", "item_segment_differences", "codebook",
-                "question_frequencies")
+                "question_frequencies", "panel_changes")
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,14 @@ def parameters(tables: dict[str, pd.DataFrame], shapes: list[WaveMapping], max_s
     pairs = list(zip(shapes, shapes[1:]))
     covered["wave_differences"] = [(b, len(set(a.segments) & set(b.segments)) * len(set(a.metrics()) & set(b.metrics())))
                                    for a, b in pairs]
+    # the panel: every pair of waves (by wave id) whose studies both map org_id, each segment of the
+    # earlier wave x each metric of both
+    panel = [(a, b) for i, a in enumerate(shapes) for b in shapes[i + 1:] if "org_id" in a.concepts & b.concepts]
+    values["waves_from_panel_changes"] = sorted({a.wave_id for a, _b in panel})
+    values["waves_to_panel_changes"] = sorted({b.wave_id for _a, b in panel})
+    values["segments_panel_changes"] = sorted({s for a, _b in panel for s in a.segments})
+    values["expected_rows_panel_changes"] = sum(len(a.segments) * len(set(a.metrics()) & set(b.metrics()))
+                                                for a, b in panel)
     for table, rows in covered.items():
         values[f"waves_{table}"] = [w.wave_id for w, _n in rows]
         values[f"segments_{table}"] = sorted({s for w, _n in rows for s in w.segments})

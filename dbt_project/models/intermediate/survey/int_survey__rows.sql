@@ -5,6 +5,7 @@ select
     r.line,
     r.respondent_key,
     r.org_key,
+    r.org_key_source,
     r.statoverall,
     r.started_at,
     r.submitted_at,

@@ -6,6 +6,7 @@ select
     r.line,
     r.respondent_key,
     r.org_key,
+    r.org_key_source,
     cast(a.kommune_kode as integer) as kommune_kode,
     r.segment,
     r.statoverall,

@@ -4,6 +4,7 @@ select
     cast(line as bigint) as line,
     cast(respondent_key as string) as respondent_key,
     cast(org_key as string) as org_key,
+    cast(org_key_source as string) as org_key_source,
     cast(statoverall as integer) as statoverall,
     started_at,
     submitted_at,

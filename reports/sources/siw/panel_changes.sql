@@ -1,0 +1,1 @@
+select * from reporting.panel_changes
