@@ -16,7 +16,7 @@ from test_layout2 import REAL, study_file
 # The published tables whose numbers depend only on the respondents, not on how the export spells them.
 SAME_NUMBERS = ("headline_metrics", "innovation_types", "partner_types", "barriers", "enablers", "response",
                 "area_metrics", "collaboration_quality", "weights", "segment_differences", "wave_differences",
-                "item_segment_differences")
+                "item_segment_differences", "panel_changes")  # the panel: org_id read in both layouts
 
 
 def refresh(tmp_path: Path, name: str, tree: Path, monkeypatch, waves: dict[str, Path] | None = None) -> Path:

@@ -28,8 +28,8 @@ from test_reliability import personal_values
 
 # Evidence builds and every page in Chromium: minutes (make test-all).
 pytestmark = pytest.mark.slow
-PAGES = ["/", "/innovation/", "/partnerskaber/", "/barrierer/", "/boelger/", "/regioner/", "/interviews/",
-         "/cases/", "/alle-spoergsmaal/", "/metode/", "/data/"]
+PAGES = ["/", "/innovation/", "/partnerskaber/", "/barrierer/", "/boelger/", "/varer-det-ved/", "/regioner/",
+         "/interviews/", "/cases/", "/alle-spoergsmaal/", "/metode/", "/data/"]
 
 
 def slug(region: str) -> str:
@@ -268,6 +268,39 @@ def test_share_charts_have_intervals_one_colour_per_segment_and_whole_labels(pag
             assert colours.setdefault(name, colour) == colour, (path, name)
     assert {"Foreninger", "Kommunale tilbud"} <= set(colours)
     assert "Streget viser 95 %-intervallet." in pages["/innovation/"]["text"]
+
+
+def test_the_panel_page_shows_who_kept_lost_and_gained_as_published(report, pages):
+    _, data = report
+    rows = published(data / "published" / "report.duckdb", """
+        SELECT p.segment, m.label_da, p.n_pairs, p.n_yes_from, p.n_yes_to, p.n_yes_both, p.persistence,
+               p.persistence_ci_low, p.persistence_ci_high, p.suppressed, p.secondary_suppressed, p.significant
+        FROM reporting.panel_changes p JOIN reporting.metric_definitions m USING (metric)""")
+    assert any(not r[9] for r in rows) and any(r[9] for r in rows)  # the sample has both
+    page = pages["/varer-det-ved/"]
+    (chart,) = page["panelCharts"]
+    shown = [r for r in rows if r[0] == "alle" and not r[9]]
+    assert chart["bars"] == len(shown) and chart["cut"] == []
+    # a stacked bar per metric: kept, lost and gained, each in its colour (and once more in the legend)
+    assert chart["segments"] == {"kept": len(shown) + 1, "lost": len(shown) + 1, "gained": len(shown) + 1}
+    assert {"Beholdt", "Mistet", "Fået"} <= set(chart["text"].split())
+    lines = page["text"].splitlines()
+    segments = {"alle": "Alle", "forening": "Foreninger", "kommunalt_tilbud": "Kommunale tilbud"}
+    for segment, label, n_pairs, yes_from, yes_to, both, persistence, low, high, suppressed, secondary, _sig in rows:
+        (line,) = [line for line in lines if line.startswith(f"{label}\t{segments[segment]}\t")]
+        cells = line.split("\t")
+        assert cells[2] == f"{n_pairs:,}".replace(",", "."), line
+        if secondary:
+            assert cells[3] == "skjult (beskytter et andet tal)", line
+        elif suppressed:
+            assert cells[3] == "skjult (under 5 organisationer)", line
+        elif persistence is None:
+            assert cells[4] == "for få havde det (under 5)", line
+        else:
+            assert cells[4] == f"{percent(persistence)} af {yes_from} ({percent(low)[:-2]}–{percent(high)})", line
+            assert cells[5] == f"{yes_from - both} mistet, {yes_to - both} fået", line
+    assert "Varer det ved? Af de" in pages["/"]["text"]
+    assert "McNemar" in pages["/metode/"]["text"] and "Panelet" in pages["/metode/"]["text"]
 
 
 def test_maps_of_regions_and_municipalities_show_what_is_published(report, pages):

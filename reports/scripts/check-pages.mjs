@@ -93,6 +93,23 @@ async function open(path, width, result) {
 				cut
 			};
 		}));
+		// Panel charts (kept, lost, gained): their bars, the coloured segments drawn and the labels that leave the chart.
+		result.panelCharts = await page.$$eval('figure[data-chart="panel"]', (figures) => figures.map((f) => {
+			const svg = f.querySelector('svg');
+			const box = svg?.getBoundingClientRect();
+			const fills = svg ? [...svg.querySelectorAll('path')].map((p) => p.getAttribute('fill')) : [];
+			return {
+				title: f.querySelector('figcaption')?.textContent.trim(),
+				bars: Number(f.getAttribute('data-bars')),
+				segments: { kept: fills.filter((c) => c === '#1f5fa6').length, lost: fills.filter((c) => c === '#d9730d').length,
+					gained: fills.filter((c) => c === '#7fa7d4').length },
+				cut: svg ? [...svg.querySelectorAll('text')].filter((t) => {
+					const b = t.getBoundingClientRect();
+					return b.width > 0 && (b.left < box.left - 1 || b.right > box.right + 1);
+				}).map((t) => t.textContent) : [],
+				text: f.innerText
+			};
+		}));
 		result.maps = await page.$$eval('figure[data-map]', (figures) => figures.map((f) => ({
 			level: f.getAttribute('data-map'),
 			title: f.querySelector('figcaption')?.textContent.trim(),
