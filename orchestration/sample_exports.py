@@ -227,10 +227,10 @@ class WaveSimulator:
         return np.random.default_rng([self.seed, int(self.wave_id.replace("-", "")), start // CHUNK_ROWS])
 
     def draw(self, rng: np.random.Generator, n: int, prior: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-        """The coded answers of ``n`` invited (before partial answers are cut), with the drawn
-        ``status``, ``kommune_idx`` and ``geo``. Rows with a ``prior`` (the first wave's draw of the
-        same organisations, ``prior_rows`` of them) keep the organisation's type, place and size, and
-        a row that answered both waves gives its earlier answers again with probability KEEPS_ANSWERS."""
+        """The coded answers of ``n`` invited (before partial answers are cut), with ``statoverall``,
+        ``kommune_idx`` and ``geo``. The first ``prior["rows"]`` rows are the organisations of
+        ``prior`` (the first wave's draw of the same chunk): they keep their type, place and size, and
+        one that answered both waves gives its earlier answers again with probability KEEPS_ANSWERS."""
         cols: dict[str, np.ndarray] = {}
         status = _pick(rng, n, [1, 2, 3, 4, 5], [1, 50, 6, 40, 3])
         answered = (status == 3) | (status == 4)
@@ -241,13 +241,14 @@ class WaveSimulator:
         same = np.zeros(n, dtype=bool)
         if prior is not None:
             same[:prior["rows"]] = True
-            org = np.where(same, _pad(prior["org_type"], n), org)
+            kept = {v: _pad(prior[v], n) for v in ("org_type", "geo", "kommune_idx", "staff_size", "volunteer_size")}
+            org = np.where(same, kept["org_type"], org)
+            kommune_idx = np.where(same, kept["kommune_idx"], kommune_idx)
+            sizes = tuple(np.where(same, kept[v], x) for v, x in zip(("staff_size", "volunteer_size"), sizes))
         kommunal = org == 2
         geo = np.where(kommunal, *geo_draw)
         if prior is not None:
-            geo = np.where(same, _pad(prior["geo"], n), geo)
-            kommune_idx = np.where(same, _pad(prior["kommune_idx"], n), kommune_idx)
-            sizes = tuple(np.where(same, _pad(prior[v], n), x) for v, x in zip(("staff_size", "volunteer_size"), sizes))
+            geo = np.where(same, kept["geo"], geo)
         cols["statoverall"], cols["org_type"], cols["kommune_idx"], cols["geo"] = status, org, kommune_idx, geo
 
         def when(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
