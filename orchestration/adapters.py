@@ -1,33 +1,42 @@
-"""The project's two uses of a library's internals, each behind one function.
+"""The project's uses of Dagster's and dagster-dbt's internals, each behind one function or class.
 
 Neither library offers a public way to do what is needed here; ``tests/test_adapters.py`` fails
-loudly when a new version changes what these functions rely on. (The third, Evidence's offline
-parquet, is a patch applied at install: ``reports/scripts/offline-parquet.mjs`` fails the install
-when its anchors no longer match.)
+loudly when a new version changes what these rely on. (Evidence's offline parquet is a patch
+applied at install: ``reports/scripts/offline-parquet.mjs`` fails the install when its anchors no
+longer match.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import cached_property
+from importlib.metadata import version
 from typing import TYPE_CHECKING
+
+from dagster_dbt import DbtCliResource
+from packaging.version import Version
 
 if TYPE_CHECKING:
     import dagster as dg
 
 
-def close_dbt_duckdb_connection() -> None:
-    """Close the in-process DuckDB connection that dbt-duckdb keeps open after dagster-dbt's row counts.
+class DbtCli(DbtCliResource):
+    """dagster-dbt's dbt CLI resource without two start-up costs of each ``dbt.cli`` call.
 
-    dagster-dbt reads the row counts through dbt-duckdb in this process, whose connection manager
-    keeps the warehouse open (a class-level environment) after the step; DuckDB allows one writing
-    process per file, so another run's dbt would fail on the lock. dbt-duckdb has no public way to
-    close it, hence its private ``_ENV`` and ``_LOCK``.
+    Before starting dbt, dagster-dbt runs ``dbt --version`` in a subprocess (about 2 s) and loads
+    dbt and its adapter into this process (about 3 s), for metadata fetched through the adapter.
+    The project fetches none that way (row counts are read from the warehouse file once dbt has
+    exited, ``orchestration/dbt/assets.py``), and the dbt it runs is the one installed beside it.
+    dagster-dbt has no setting for either, hence its private ``_cli_version`` and
+    ``_initialize_dbt_core_adapter``.
     """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
-    with DuckDBConnectionManager._LOCK:  # noqa: SLF001
-        if DuckDBConnectionManager._ENV is not None:  # noqa: SLF001
-            DuckDBConnectionManager._ENV.close()  # noqa: SLF001
-            DuckDBConnectionManager._ENV = None  # noqa: SLF001
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # noqa: ARG002
+        return None
 
 
 def free_pool_slots(instance: dg.DagsterInstance, run_id: str) -> None:

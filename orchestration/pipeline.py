@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 import psutil
 
-from orchestration.adapters import fail_dead_run
 from orchestration.config import export_environment, get_settings
 from orchestration.refusals import standing_refusals
 from orchestration.ingest.landing import NO_SURVEY, discover_waves, survey_available
@@ -52,6 +51,8 @@ def reclaim_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     that is killed never gives them back, and every later run would wait for them forever.
     """
     import dagster as dg
+
+    from orchestration.adapters import fail_dead_run
 
     reclaimed = []
     for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],

@@ -6,28 +6,23 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
-from dbt.adapters.duckdb import environments
-from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-from dbt.adapters.duckdb.credentials import DuckDBCredentials
+from dagster_dbt import DbtCliResource
 
-from orchestration.adapters import close_dbt_duckdb_connection, free_pool_slots
-from orchestration.config import REPORTS_DIR
+from orchestration.adapters import DbtCli, free_pool_slots
+from orchestration.config import DBT_PROJECT_DIR, REPORTS_DIR
 
 
-def test_the_dbt_duckdb_connection_is_closed_and_the_file_free_for_another_process(tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    assert {"_ENV", "_LOCK"} <= set(vars(DuckDBConnectionManager))  # what the adapter relies on
-    environment = environments.create(DuckDBCredentials(path=str(path)))
-    environment.handle().cursor().execute("CREATE TABLE t AS SELECT 1 AS x")
-    DuckDBConnectionManager._ENV = environment  # noqa: SLF001 (as dbt-duckdb's open() leaves it)
-    close_dbt_duckdb_connection()
-    assert DuckDBConnectionManager._ENV is None  # noqa: SLF001
-    # DuckDB allows one writing process per file: another process can now write it
-    writer = f"import duckdb; duckdb.connect({str(path)!r}).execute('INSERT INTO t VALUES (2)')"
-    assert subprocess.run([sys.executable, "-c", writer], capture_output=True, timeout=60).returncode == 0
-    close_dbt_duckdb_connection()  # nothing open: nothing to do
+def test_the_dbt_resource_starts_dbt_without_its_version_subprocess_or_an_in_process_adapter():
+    overridden = {"_cli_version", "_initialize_dbt_core_adapter"}
+    assert overridden <= set(vars(DbtCliResource))  # what DbtCli replaces still exists upstream
+    assert list(inspect.signature(DbtCliResource._initialize_dbt_core_adapter).parameters) == ["self", "args"]
+    resource = DbtCli(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    printed = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert f"installed: {resource._cli_version}" in printed  # noqa: SLF001 (the same dbt, without running it)
+    assert resource._initialize_dbt_core_adapter(["build"]) is None  # noqa: SLF001
 
 
 def test_the_pool_slots_of_a_run_can_be_freed(tmp_path):

@@ -47,6 +47,14 @@ def test_full_run_publishes_and_a_rerun_skips_unchanged_waves(dirs, sample_tree,
     assert re.search(rf"survey waves .* {read:,} rows read, {quarantined:,} rows quarantined", out), out
     (log,) = (data / "logs").glob("refresh-*.log")
     assert f"full log: {log}" in out
+    # dbt's tables carry their row count (read from the warehouse once dbt is done); views carry none.
+    warehouse = data / "warehouse.duckdb"
+    for layer, model, view in (("marts", "fct_survey_response", False), ("reporting", "headline_metrics", False),
+                               ("intermediate", "int_survey__base_answers", True)):
+        metadata = instance.get_latest_materialization_event(
+            dg.AssetKey([layer, model])).asset_materialization.metadata
+        rows = query_db(warehouse, f"SELECT count(*) FROM {layer}.{model}")[0][0]
+        assert metadata.get("dagster/row_count") == (None if view else dg.IntMetadataValue(rows)), model
     full = log.read_text(encoding="utf-8")
     assert "STEP_SUCCESS" in full and re.search(r"^\d+ of \d+ OK created sql table model", full, re.MULTILINE)
     # The same files, code and settings again: nothing to do, nothing is run.

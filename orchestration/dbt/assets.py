@@ -15,8 +15,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.adapters import close_dbt_duckdb_connection
+from orchestration.adapters import DbtCli
 from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, get_settings
+from orchestration.duck import read_only
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -71,12 +72,48 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             # to dbt's, on the same single-user (Derby) metastore.
             yield from invocation.stream()
             return
+        # Test results go to Dagster while dbt runs (storing them overlaps dbt's work). The models'
+        # materializations wait until dbt exits: it holds the DuckDB file until then, and the
+        # tables' row counts are read from it (and outputs go out in dbt's order, which Dagster
+        # needs topological). A failed build still reports what it did before its error is raised.
+        built, failure = [], None
         try:
-            # Row counts, not fetch_column_metadata: the column schemas come from the manifest already,
-            # and fetching them again cost 17 s a run (a third of the refresh; BENCHMARKS.md).
-            yield from invocation.stream().fetch_row_counts()
-        finally:
-            close_dbt_duckdb_connection()
+            for event in invocation.stream():
+                if isinstance(event, (dg.Output, dg.AssetMaterialization)):
+                    built.append(event)
+                else:
+                    yield event
+        except Exception as error:  # noqa: BLE001 (raised again below)
+            failure = error
+        yield from with_row_counts(built, settings.warehouse_path, invocation.manifest)
+        if failure:
+            raise failure
+
+
+def with_row_counts(events: list, warehouse: Path, manifest: Mapping[str, Any]) -> Iterator:
+    """Models' and seeds' output events, those stored as tables with their row count (``dagster/row_count``).
+
+    By hand rather than dagster-dbt's ``fetch_row_counts()``: that one holds every event back
+    until dbt exits, polls its thread pool in a busy loop meanwhile (about 20 s of one of two cores
+    at the sample's size, BENCHMARKS.md) and opens a query per model; here one query counts every
+    table. Views are not counted (as in dagster-dbt): that would run their query. Column schemas
+    come from the manifest, not fetch_column_metadata (17 s a run).
+    """
+    tables = {}  # event index -> relation
+    for index, event in enumerate(events):
+        value = event.metadata.get("unique_id")
+        node = manifest["nodes"].get(getattr(value, "value", value))
+        if node and node["config"]["materialized"] != "view" and node.get("relation_name"):
+            tables[index] = node["relation_name"]
+    counted = {}
+    if tables:  # the relation names are catalog-qualified with the file's name, "warehouse"
+        with read_only(warehouse, alias="warehouse") as con:
+            counted = dict(con.execute(" UNION ALL ".join(f"SELECT {index}, count(*) FROM {relation}"
+                                                          for index, relation in tables.items())).fetchall())
+    for index, event in enumerate(events):
+        if index in counted:
+            event = event.with_metadata({**event.metadata, "dagster/row_count": dg.MetadataValue.int(counted[index])})
+        yield event
 
 
 PARSE_STATE = "partial_parse.msgpack"
@@ -108,5 +145,5 @@ def run_target(settings: Settings, run_id: str) -> Iterator[Path]:
 
 
 # The dbt of this virtualenv, whatever PATH says (make run does not activate the venv).
-dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                              dbt_executable=str(Path(sys.executable).parent / "dbt"))
+dbt_resource = DbtCli(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
+                      dbt_executable=str(Path(sys.executable).parent / "dbt"))
