@@ -61,14 +61,44 @@ def plot(runs: list[dict]) -> None:
     fig.savefig(PLOT, dpi=110)
 
 
+TABLE_HEAD = [
+    "| invited | landing MiB | cold refresh s | cold peak MiB | floor s | floor peak MiB | cold / floor | "
+    "floor = pipeline | no-change s | one-wave change s | report build s | report peak MiB |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+]
+
+
+def _measured(data: dict, source: Path) -> list[str]:
+    """Where, when and with what a results file was measured, and its main table."""
+    m = data["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+    location = data.get("code_location")
+    return [
+        f"Measured {m['date']} on {m['cores']} cores, {m['memory_gib']} GiB ({m['platform']}, Python {m['python']});",
+        f"{versions}. Command: `{data['command']}`. Raw figures: `{source.relative_to(PROJECT_ROOT)}`.",
+        *([f"The Dagster code location loaded (definitions imported, a process of its own) in "
+           f"{location['seconds']} s."] if location else []),
+        "",
+        *TABLE_HEAD,
+        *[_row(s) for s in data["sizes"]],
+        "",
+        "Time per stage of the cold refresh (Dagster steps, longest first):",
+        "",
+        "| invited | steps |",
+        "| ---: | --- |",
+        *[_stages(s) for s in data["sizes"]],
+        "",
+    ]
+
+
 def write_report(results_dir: Path) -> None:
-    """Rewrite BENCHMARKS.md from the full ladder when there is one, else the quick subset."""
-    source = results_dir / "full.json" if (results_dir / "full.json").exists() else results_dir / "quick.json"
+    """Rewrite BENCHMARKS.md from the full ladder when there is one, else the quick subset; a quick
+    run newer than the full ladder is shown first, beside it."""
+    full, quick = results_dir / "full.json", results_dir / "quick.json"
+    source = full if full.exists() else quick
     data = json.loads(source.read_text(encoding="utf-8"))
     runs = data["sizes"]
     plot(runs)
-    m = data["machine"]
-    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
     lines = [
         "# Benchmarks",
         "",
@@ -79,25 +109,13 @@ def write_report(results_dir: Path) -> None:
         "of its own, measured from outside: wall time and the peak RSS of the whole process tree (Dagster,",
         "dbt, DuckDB, Node), sampled every 50 ms. Landing trees come from the sample generator (UTF-8 CSV,",
         "both waves; the second wave has 80 % of the first one's invited); generating them is not counted.",
-        "",
-        f"Measured {m['date']} on {m['cores']} cores, {m['memory_gib']} GiB ({m['platform']}, Python {m['python']});",
-        f"{versions}. Command: `{data['command']}` (`make bench` runs the quick subset, `make bench FULL=1`",
-        "the whole ladder to 2.3 million invited). Raw figures: `" + str(source.relative_to(PROJECT_ROOT)) + "`.",
-        "",
-        "| invited | landing MiB | cold refresh s | cold peak MiB | floor s | floor peak MiB | cold / floor | "
-        "floor = pipeline | no-change s | one-wave change s | report build s | report peak MiB |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
-        *[_row(s) for s in runs],
-        "",
-        "![Time and memory against size](docs/benchmarks.png)",
-        "",
-        "Time per stage of the cold refresh (Dagster steps, longest first):",
-        "",
-        "| invited | steps |",
-        "| ---: | --- |",
-        *[_stages(s) for s in runs],
+        "`make bench` runs the quick subset, `make bench FULL=1` the whole ladder to 2.3 million invited.",
         "",
     ]
+    latest = json.loads(quick.read_text(encoding="utf-8")) if source == full and quick.exists() else None
+    if latest and latest["machine"]["date"] > data["machine"]["date"]:  # "YYYY-MM-DD HH:MM UTC" sorts
+        lines += ["## Latest quick run", "", *_measured(latest, quick), "## The whole ladder", ""]
+    lines += [*_measured(data, source), "![Time and memory against size](docs/benchmarks.png)", ""]
     with_spark = [s for s in runs if "cold_spark" in s]
     if with_spark:
         lines += [

@@ -5,7 +5,7 @@ can read it), then, each in its own process and measured from outside (wall time
 whole process tree sampled every 50 ms): a cold full refresh (`python -m orchestration.pipeline`
 with the report off), the floor (`benchmarks/floor.sql`, checked equal to the publication), a
 no-change refresh, a one-wave change (wave 2021-03 re-delivered with other answers) and the report
-build; with --full (or --spark) also a cold refresh with dbt on Spark (SIW_ENGINE=spark) at the
+build; once per run the load of the Dagster code location; with --full (or --spark) also a cold refresh with dbt on Spark (SIW_ENGINE=spark) at the
 first size. Stage times come from the Dagster event log. Results go to benchmarks/results/ and
 BENCHMARKS.md (table and plot). A benchmark reports; it never fails on a figure.
 """
@@ -148,6 +148,18 @@ def bench_size(invited: int, work: Path, report: bool, spark: bool = False) -> d
     return result
 
 
+def code_location_load(work: Path) -> dict:
+    """Loading the Dagster code location (importing the definitions) in a process of its own."""
+    data = work / "code-location"
+    shutil.rmtree(data, ignore_errors=True)
+    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
+    result = measure([sys.executable, "-c", "import orchestration.definitions"], env)
+    if result["exit_code"] != 0:
+        raise SystemExit(f"benchmark: the code location did not load:\n{result['tail']}")
+    result.pop("tail")
+    return result
+
+
 def machine() -> dict:
     """What the figures were measured on."""
     return {
@@ -171,7 +183,8 @@ def main(argv: list[str] | None = None) -> None:
     sizes = args.sizes or (FULL if args.full else QUICK)
     command = ("python -m benchmarks.run --sizes " + " ".join(map(str, args.sizes)) if args.sizes
                else "make bench" + (" FULL=1" if args.full else ""))
-    results = {"machine": machine(), "command": command, "sizes": []}
+    results = {"machine": machine(), "command": command, "sizes": [],
+               "code_location": code_location_load(args.work)}
     for number, invited in enumerate(sizes):
         print(f"benchmark: {invited:,} invited ...", flush=True)
         first = number == 0 and (args.full if args.spark is None else args.spark)

@@ -15,15 +15,20 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import great_expectations as gx
 import pandas as pd
-from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from orchestration.config import EXPECTATIONS_DIR, SEEDS_DIR, suppression_limit
 from orchestration.duck import read_only
 from orchestration.quality.disclosure import add_derivable
 from orchestration.reference import reference
+
+# Great Expectations is imported where a gate runs: importing it takes about 4 s, most of the
+# time the Dagster code location would otherwise take to load.
+if TYPE_CHECKING:
+    import great_expectations as gx
 
 ORG_SEGMENTS = ("forening", "kommunalt_tilbud")
 # The wave-grid tables of a reference list, with the concept whose waves they cover (study.md).
@@ -106,6 +111,9 @@ def load_suite(table: str, params: dict | None = None) -> gx.ExpectationSuite:
     so is every equal-set expectation of a table whose expected row count is 0. A row condition
     names the disclosure limit as ``{suppression_limit}`` (the dbt var, never a number of its own).
     """
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
     spec = json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text(encoding="utf-8"))
     limit = suppression_limit()
     expectations = []
@@ -195,6 +203,8 @@ class Gate:
     Docs of every validation once."""
 
     def __init__(self, params: dict, docs_dir: Path):
+        import great_expectations as gx
+
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self.params = params
         self.context = gx.get_context(mode="ephemeral")
@@ -206,6 +216,8 @@ class Gate:
 
     def check(self, tables: dict[str, pd.DataFrame]) -> list[SuiteResult]:
         """Run each table's suite on its frame; return the results."""
+        import great_expectations as gx
+
         results = []
         for table, frame in tables.items():
             batch = self.source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("whole_table")
