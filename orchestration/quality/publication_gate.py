@@ -22,7 +22,7 @@ import pandas as pd
 
 from orchestration.config import EXPECTATIONS_DIR, SEEDS_DIR, suppression_limit
 from orchestration.duck import read_only
-from orchestration.quality.disclosure import add_derivable
+from orchestration.quality.disclosure import ORG_SEGMENTS, add_derivable
 from orchestration.reference import reference
 
 # Great Expectations is imported where a gate runs: importing it takes about 4 s, most of the
@@ -30,15 +30,10 @@ from orchestration.reference import reference
 if TYPE_CHECKING:
     import great_expectations as gx
 
-ORG_SEGMENTS = ("forening", "kommunalt_tilbud")
 # The wave-grid tables of a reference list, with the concept whose waves they cover (study.md).
 ITEM_TABLES = {"innovation_types": ("innovation_types", "innovation_types"),
                "partner_types": ("partner_types", "partner_types"),
                "barriers": ("barriers", "barriers"), "enablers": ("enablers", "enablers")}
-# Every table whose value sets or row counts follow the study (suite parameters waves_<table>, ...).
-STUDY_TABLES = ("headline_metrics", *ITEM_TABLES, "response", "collaboration_quality", "area_metrics",
-                "segment_differences", "wave_differences", "item_segment_differences", "codebook",
-                "question_frequencies", "panel_changes")
 
 
 @dataclass(frozen=True)
