@@ -112,8 +112,7 @@ def bench_size(invited: int, work: Path, report: bool, spark: bool = False) -> d
     write_landing_tree(landing, invited, seed=2020, csv_only=True)
     result: dict = {"invited": invited, "generate_seconds": round(time.perf_counter() - generated, 1),
                     "landing_mib": round(sum(f.stat().st_size for f in landing.rglob("*") if f.is_file()) / 2**20, 1)}
-    env = {**os.environ, "SIW_LANDING_DIR": str(landing), "SIW_DATA_DIR": str(data), "DAGSTER_HOME": str(home),
-           "SIW_REPORT": "off", "SIW_AUTOMATION": "off", "PYTHONPATH": str(PROJECT_ROOT)}
+    env = refresh_environment(landing, data, home)
     refresh = [sys.executable, "-m", "orchestration.pipeline", "--no-sample"]
     published = data / "published" / "report.duckdb"
 
@@ -131,8 +130,7 @@ def bench_size(invited: int, work: Path, report: bool, spark: bool = False) -> d
         result["stages_spark"] = stage_times(spark_home)
     other = root / "redelivery"
     write_landing_tree(other, invited, seed=2021, csv_only=True)
-    shutil.rmtree(landing / "survey" / "wave=2021-03")
-    shutil.copytree(other / "survey" / "wave=2021-03", landing / "survey" / "wave=2021-03")
+    redeliver_wave(other, landing)
     shutil.rmtree(other)
     result["one_wave"] = measure(refresh, env)
     if report:
@@ -148,12 +146,24 @@ def bench_size(invited: int, work: Path, report: bool, spark: bool = False) -> d
     return result
 
 
-def code_location_load(work: Path) -> dict:
-    """Loading the Dagster code location (importing the definitions) in a process of its own."""
+def refresh_environment(landing: Path, data: Path, home: Path, project: Path = PROJECT_ROOT) -> dict[str, str]:
+    """The environment of a measured refresh of ``project``'s code: its folders, no report, no schedules."""
+    return {**os.environ, "SIW_LANDING_DIR": str(landing), "SIW_DATA_DIR": str(data), "DAGSTER_HOME": str(home),
+            "SIW_REPORT": "off", "SIW_AUTOMATION": "off", "PYTHONPATH": str(project)}
+
+
+def redeliver_wave(source: Path, landing: Path, wave: str = "wave=2021-03") -> None:
+    """Replace one survey wave of ``landing`` with the same wave of another tree (a re-delivery)."""
+    shutil.rmtree(landing / "survey" / wave)
+    shutil.copytree(source / "survey" / wave, landing / "survey" / wave)
+
+
+def code_location_load(work: Path, project: Path = PROJECT_ROOT, python: str = sys.executable) -> dict:
+    """Loading ``project``'s Dagster code location (importing the definitions) in a process of its own."""
     data = work / "code-location"
     shutil.rmtree(data, ignore_errors=True)
-    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
-    result = measure([sys.executable, "-c", "import orchestration.definitions"], env)
+    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(project)}
+    result = measure([python, "-c", "import orchestration.definitions"], env, cwd=project)
     if result["exit_code"] != 0:
         raise SystemExit(f"benchmark: the code location did not load:\n{result['tail']}")
     result.pop("tail")

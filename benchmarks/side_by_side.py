@@ -13,32 +13,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 from pathlib import Path
 
-from benchmarks.run import RESULTS, dagster_home, machine, measure, stage_times
+from benchmarks.run import (RESULTS, code_location_load, dagster_home, machine, measure, redeliver_wave,
+                            refresh_environment, stage_times)
 from orchestration.sample_exports import write_landing_tree
-
-WAVE = "wave=2021-03"
 
 
 def measure_checkout(tree: Path, landing: Path, other: Path, root: Path) -> dict:
     """Code location load, cold refresh and one-wave change of one checkout on a copy of ``landing``."""
     land, home = root / "landing", dagster_home(root / "home")
     shutil.copytree(landing, land)
-    env = {**os.environ, "SIW_LANDING_DIR": str(land), "SIW_DATA_DIR": str(root / "data"), "DAGSTER_HOME": str(home),
-           "SIW_REPORT": "off", "SIW_AUTOMATION": "off", "PYTHONPATH": str(tree)}
     python = str(tree / ".venv" / "bin" / "python")
-    location = measure([python, "-c", "import orchestration.definitions"], {**env, "SIW_DATA_DIR": str(root / "load")},
-                       cwd=tree)
-    cold = measure([python, "-m", "orchestration.pipeline", "--no-sample"], env, cwd=tree)
+    env = refresh_environment(land, root / "data", home, project=tree)
+    location = code_location_load(root, project=tree, python=python)
+    refresh = [python, "-m", "orchestration.pipeline", "--no-sample"]
+    cold = measure(refresh, env, cwd=tree)
     if cold["exit_code"] != 0:
         raise SystemExit(f"side by side: the cold refresh of {tree} failed:\n{cold['tail']}")
     stages = stage_times(home)
-    shutil.rmtree(land / "survey" / WAVE)
-    shutil.copytree(other / "survey" / WAVE, land / "survey" / WAVE)
-    one_wave = measure([python, "-m", "orchestration.pipeline", "--no-sample"], env, cwd=tree)
+    redeliver_wave(other, land)
+    one_wave = measure(refresh, env, cwd=tree)
     return {"code_location_s": location["seconds"], "cold_s": cold["seconds"], "cold_peak_mib": cold["peak_rss_mib"],
             "stages": stages, "one_wave_s": one_wave["seconds"]}
 

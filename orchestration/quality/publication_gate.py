@@ -14,7 +14,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import duckdb
