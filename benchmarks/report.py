@@ -11,12 +11,14 @@ PLOT = PROJECT_ROOT / "docs" / "benchmarks.png"
 
 
 def _row(size: dict) -> str:
-    report = size.get("report", {})
+    report, data_only = size.get("report", {}), size.get("report_data", {})
+    data_only_mode = "" if data_only.get("mode", "data") == "data" else f" ({data_only['mode']} build)"
     return (f"| {size['invited']:,} | {size['landing_mib']} | {size['cold']['seconds']} | "
             f"{size['cold']['peak_rss_mib']:,} | {size['floor']['seconds']} | {size['floor']['peak_rss_mib']:,} | "
             f"{size['ratio_cold_to_floor']} | {'yes' if size['floor_equal'] else '**no**'} | "
             f"{size['no_change']['seconds']} | {size['one_wave']['seconds']} | "
-            f"{report.get('seconds', '–')} | {report.get('peak_rss_mib', '–')} |")
+            f"{report.get('seconds', '–')} | {report.get('peak_rss_mib', '–')} | "
+            f"{data_only.get('seconds', '–')}{data_only_mode} | {data_only.get('peak_rss_mib', '–')} |")
 
 
 def _stages(size: dict) -> str:
@@ -63,8 +65,9 @@ def plot(runs: list[dict]) -> None:
 
 TABLE_HEAD = [
     "| invited | landing MiB | cold refresh s | cold peak MiB | floor s | floor peak MiB | cold / floor | "
-    "floor = pipeline | no-change s | one-wave change s | report build s | report peak MiB |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    "floor = pipeline | no-change s | one-wave change s | report build s | report peak MiB | "
+    "data-only report s | data-only peak MiB |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -377,3 +378,40 @@ def test_the_report_builds_with_any_table_empty(report, tmp_path, half):
         assert page["status"] == 200 and page["errors"] == [], (path, page["errors"][:3])
         assert "Error" not in page["text"], path
     assert pages["/data/"]["tables"] == list(published_tables())
+
+
+# What differs between two builds of the same pages and data: the build's timestamp (SvelteKit's
+# version, and so every bundle's hashed name), the random ids of menus and the minifier's names in
+# the app's bundles (`_app/`, compared by name only); nothing else may.
+BUILD_NOISE = [(re.compile(rb"[A-Za-z0-9_-]{8}\.(js|css)"), rb"HASH.\1"), (re.compile(rb"\d{13}"), b"TIME"),
+               (re.compile(rb"__sveltekit_[a-z0-9]+"), b"__sveltekit_V"),
+               (re.compile(rb'="[A-Za-z0-9_-]{10}"'), b'="ID"')]
+
+
+def site_contents(site: Path) -> dict[str, bytes]:
+    """Every file of a built site by its path, the build noise replaced."""
+    contents = {}
+    for file in sorted(p for p in site.rglob("*") if p.is_file() and p.name != "version.json"):
+        name, body = str(file.relative_to(site)).encode(), file.read_bytes()
+        for pattern, stand_in in BUILD_NOISE:
+            name, body = pattern.sub(stand_in, name), pattern.sub(stand_in, body)
+        contents[name.decode()] = b"" if name.startswith(b"_app/") else body
+    return contents
+
+
+def test_a_data_only_build_equals_a_full_build(report, tmp_path):
+    """When only the data changed the pages are re-rendered with the last build's app
+    (reports/scripts/refresh-data.mjs, on SvelteKit internals): the site must equal a full build's."""
+    _, data = report
+    publication = _emptied(data / "published" / "report.duckdb", tmp_path / "report.duckdb", ["cases", "interviews"])
+    con = duckdb.connect(str(publication))
+    con.execute("UPDATE reporting.headline_metrics SET share = share / 2")
+    con.close()
+    data_only = build_site(publication, tmp_path / "data-only", tmp_path / "data-only.log")
+    full = build_site(publication, tmp_path / "full", tmp_path / "full.log", full=True)
+    assert (data_only.mode, full.mode) == ("data", "full")
+    data_only_files, full_files = site_contents(data_only.path), site_contents(full.path)
+    assert sorted(data_only_files) == sorted(full_files)
+    differing = [name for name in full_files if data_only_files[name] != full_files[name]]
+    assert differing == []
+    assert data_only_files != site_contents(data / "report" / "site")  # the new data is in the pages

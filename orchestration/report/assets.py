@@ -20,11 +20,12 @@ def report_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Build the report; a failed build leaves the previous site in place."""
     settings = get_settings()
     built = build_site(settings.published_path, settings.report_site_dir, settings.work_dir / "evidence-build.log")
-    context.log.info(f"report built in {built.seconds:.0f} s: {built.path}")
+    context.log.info(f"report built ({built.mode} build) in {built.seconds:.0f} s: {built.path}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(built.path)),
         "pages": built.pages,
         "build_seconds": round(built.seconds, 1),
+        "build_mode": built.mode,
     })
 
 
