@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,27 @@ ENGINES = ("duckdb", "spark")
 RESULT_SETTINGS = ("SIW_QUARANTINE_THRESHOLD", "SIW_MAX_COMPLETED_SHRINK", "SIW_PSEUDONYM_KEY", "SIW_REPORT",
                    "SIW_ENGINE", "SIW_STUDY", "SIW_ENV", "SIW_GIT_SHA", "SIW_DUCKDB_MEMORY", "SIW_SPARK_MASTER",
                    "SIW_SPARK_DRIVER_MEMORY", "SIW_SPARK_WAREHOUSE")
+
+# Every input of the output in the project: the code, the dbt project, the suites, the report's
+# pages, sources, scripts and packages, the study definitions and the lock files.
+INPUTS = ("orchestration", "dbt_project", "expectations", "reports", "studies", "requirements.lock")
+# What runs write inside those folders (build output, logs, installed packages), never an input.
+NOT_INPUTS = ("dbt_project/target", "dbt_project/logs", "dbt_project/dbt_packages", "reports/node_modules",
+              "reports/build", "reports/.evidence", "reports/.build.lock")
+
+
+def input_files(root: Path = PROJECT_ROOT) -> Iterator[Path]:
+    """The project's input files under ``root``, in a stable order (excluded folders are not walked)."""
+    skipped = {root / p for p in NOT_INPUTS}
+    for name in INPUTS:
+        top = root / name
+        if top.is_file():
+            yield top
+            continue
+        for folder, dirs, files in os.walk(top):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__" and here / d not in skipped)
+            yield from (here / f for f in sorted(files) if here / f not in skipped and not f.endswith(".pyc"))
 
 
 @dataclass(frozen=True)

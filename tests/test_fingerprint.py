@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.config import PROJECT_ROOT, RESULT_SETTINGS, get_settings
-from orchestration.operations.fingerprint import fingerprint, input_files
+from orchestration.config import PROJECT_ROOT, RESULT_SETTINGS, get_settings, input_files
+from orchestration.operations.fingerprint import fingerprint
 
 # One file of each kind of input the issue names (the check below edits every input file).
 KINDS = ("orchestration/pipeline.py", "dbt_project/dbt_project.yml", "dbt_project/profiles.yml",

@@ -11,32 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-from orchestration.config import PROJECT_ROOT, Settings, result_settings
-
-# Every input of the output in the project: the code, the dbt project, the suites, the report's
-# pages, sources, scripts and packages, the study definitions and the lock files.
-INPUTS = ("orchestration", "dbt_project", "expectations", "reports", "studies", "requirements.lock")
-# What runs write inside those folders (build output, logs, installed packages), never an input.
-NOT_INPUTS = ("dbt_project/target", "dbt_project/logs", "dbt_project/dbt_packages", "reports/node_modules",
-              "reports/build", "reports/.evidence", "reports/.build.lock")
-
-
-def input_files(root: Path = PROJECT_ROOT) -> Iterator[Path]:
-    """The project's input files under ``root``, in a stable order (excluded folders are not walked)."""
-    skipped = {root / p for p in NOT_INPUTS}
-    for name in INPUTS:
-        top = root / name
-        if top.is_file():
-            yield top
-            continue
-        for folder, dirs, files in os.walk(top):
-            here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__" and here / d not in skipped)
-            yield from (here / f for f in sorted(files) if here / f not in skipped and not f.endswith(".pyc"))
+from orchestration.config import PROJECT_ROOT, Settings, input_files, result_settings
 
 
 def fingerprint(settings: Settings, root: Path = PROJECT_ROOT) -> str:

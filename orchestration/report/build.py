@@ -24,9 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.config import PROJECT_ROOT, REPORTS_DIR
+from orchestration.config import PROJECT_ROOT, REPORTS_DIR, input_files
 from orchestration.folders import replace_folder
-from orchestration.operations.fingerprint import input_files
 
 BUILD_TIMEOUT_S = 1800
 # The Vite output of the last full build, and the digest of the report's files it was built from
