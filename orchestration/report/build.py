@@ -91,11 +91,11 @@ def app_inputs_digest() -> str:
 
 def _full_build(env: dict[str, str], log_path: Path, app_inputs: str) -> None:
     """Evidence's own build: sources extracted, the app bundled by Vite, every page prerendered."""
-    APP_RECORD.unlink(missing_ok=True)
     # Sources are re-extracted every time: the published file changes under the same name.
     shutil.rmtree(REPORTS_DIR / ".evidence" / "template" / "static" / "data", ignore_errors=True)
     shutil.rmtree(REPORTS_DIR / "build", ignore_errors=True)
     _step(["npm", "run", "sources"], env, log_path)
+    APP_RECORD.unlink(missing_ok=True)  # the app is rebuilt from here: until it is done, no data-only build
     _step(["npm", "run", "build:strict"], env, log_path)
     _step(["node", str(REFRESH_DATA), "--record"], env, log_path)
     APP_RECORD.write_text(app_inputs, encoding="utf-8")

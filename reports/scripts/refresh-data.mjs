@@ -3,18 +3,19 @@
 // 3 GB on the sample) and then prerenders every page; the bundles depend on the pages and the
 // packages, not on the data (two builds on different data differ only in SvelteKit's build
 // timestamp). So when only the data changed, this extracts the sources (`evidence sources`) and
-// runs just the last stages of that build, with SvelteKit's own functions: analyse the server
-// build (once, after the full build), prerender every page against
-// the new parquet, run the adapter (adapter-static writes `build/`), then Evidence's own last step
-// (parquet files moved into folders named by their md5, as `evidence build` does).
+// runs just the last stages of that build, with SvelteKit's own functions: prerender every page
+// against the new parquet (with the route analysis recorded after the full build), run the adapter
+// (adapter-static writes `build/`), then Evidence's own last step (parquet files moved into
+// folders named by their md5, as `evidence build` does).
 // Hand-written because neither SvelteKit nor Evidence offers a prerender-only build. It uses
-// SvelteKit internals, so it fails loudly when they move, and `tests/test_report_refresh.py`
-// checks that its site equals a full build's on the same data.
+// SvelteKit internals, so it fails loudly when they move, and `tests/test_report.py`
+// (test_a_data_only_build_equals_a_full_build) checks that its site equals a full build's.
 //
 // Usage (from anywhere, with the environment of a build): `node refresh-data.mjs --record` after
-// a full build (notes the server build's metadata and the extracted tables' schemas), then
-// `node refresh-data.mjs` for each data change. Exit 0: `build/` holds the new site; exit 3: the tables' schemas differ from the full
-// build's (a new column), so a full build is needed; any other exit: failed.
+// a full build (records the server build's route analysis and the extracted tables' schemas),
+// then `node refresh-data.mjs` for each data change. Exit 0: `build/` holds the new site; exit 3:
+// the tables' schemas differ from the full build's (a new column), so a full build is needed; any
+// other exit: failed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +23,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as devalue from 'devalue';
 
-const script = fileURLToPath(import.meta.url);
-const reports = path.resolve(path.dirname(script), '..');
+const reports = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const template = path.join(reports, '.evidence', 'template');
 const kitSource = path.join(reports, 'node_modules', '@sveltejs', 'kit', 'src');
 const SCHEMAS_CHANGED = 3;
@@ -71,19 +71,16 @@ const manifestPath = `${out}/server/manifest-full.js`;
 const schemasPath = `${out}/siw-schemas.sha256`;
 const metadataPath = `${out}/siw-server-metadata.devalue`;
 const record = process.argv[2] === '--record';
-const analyseOnly = process.argv[2] === '--analyse';
 
 let extracted = Promise.resolve();
-let analysed = Promise.resolve();
-if (!record && !analyseOnly) {
-	for (const needed of [manifestPath, schemasPath, `${out}/client`]) {
+if (!record) {
+	for (const needed of [manifestPath, schemasPath, metadataPath, `${out}/client`]) {
 		if (!existsSync(needed)) throw new Error(`${path.resolve(needed)} is missing: a full build is needed`);
 	}
 	// The extraction starts first and runs beside the rest of the start-up.
 	rmSync(dataDir, { recursive: true, force: true });
 	const evidenceCli = path.join(reports, 'node_modules', '@evidence-dev', 'evidence', 'cli.js');
 	extracted = run([evidenceCli, 'sources'], reports, callerEnv);
-	if (!existsSync(metadataPath)) analysed = run([script, '--analyse'], template, process.env);
 }
 
 const { load_config } = await internal('core/config/index.js');
@@ -99,9 +96,9 @@ const flatEnv = { ...env.private, ...env.public };
 const manifestData = createManifestData({ config });
 const serverManifest = JSON.parse(readFileSync(serverManifestPath, 'utf-8'));
 
-if (record || analyseOnly) {
-	// After a full build (in a process of its own: SvelteKit's analysis worker keeps the whole
-	// server build in memory): the server build's metadata, and the schemas of the tables.
+if (record) {
+	// After a full build, in a process of its own (SvelteKit's analysis worker keeps the whole
+	// server build in memory): the server build's route analysis, and the schemas of the tables.
 	const { default: analyse } = await internal('core/postbuild/analyse.js');
 	const metadata = await analyse({
 		manifest_path: manifestPath,
@@ -111,11 +108,11 @@ if (record || analyseOnly) {
 		env: flatEnv
 	});
 	writeFileSync(metadataPath, devalue.stringify(metadata));
-	if (record) writeFileSync(schemasPath, schemasDigest(dataDir));
+	writeFileSync(schemasPath, schemasDigest(dataDir));
 	process.exit(0);
 }
 
-await Promise.all([extracted, analysed]);
+await extracted;
 if (schemasDigest(dataDir) !== readFileSync(schemasPath, 'utf-8')) {
 	console.log('The tables\' schemas changed since the full build: a full build is needed');
 	process.exit(SCHEMAS_CHANGED);
