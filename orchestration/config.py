@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,7 +224,28 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         "SIW_DBT_SPARK_MASTER": settings.spark_master,
         "SIW_DBT_SPARK_DRIVER_MEMORY": settings.spark_driver_memory,
         "SIW_DBT_SPARK_WAREHOUSE": str(settings.spark_warehouse_dir),
+        REBUILD_WAVES: "",
     }
+
+
+# The waves the wave-keyed models of one dbt build rebuild, a JSON list that the dbt asset sets for
+# the build (orchestration/dbt/waves.py, macros/by_wave.sql); empty, as every export leaves it: every wave.
+REBUILD_WAVES = "SIW_DBT_REBUILD_WAVES"
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set ``values`` in this process's environment (which child processes inherit) for the block."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def export_environment() -> Settings:

@@ -9,13 +9,14 @@ the same ``wh.<schema>.<table>`` names whichever engine built it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from orchestration.config import Settings
+from orchestration.config import DBT_PROJECT_DIR, Settings
 
 # The warehouse schemas read outside dbt (publication and its gate).
 READ_SCHEMAS = ("marts", "reporting")
@@ -44,8 +45,26 @@ def attach_warehouse(con: duckdb.DuckDBPyConnection, settings: Settings, alias: 
     for schema in READ_SCHEMAS:
         con.execute(f"CREATE SCHEMA {alias}.{schema}")
         for table in sorted(p for p in (settings.spark_warehouse_dir / f"{schema}.db").glob("*") if p.is_dir()):
-            con.execute(f"CREATE VIEW {alias}.{schema}.{table.name} AS "
-                        f"SELECT * FROM read_parquet('{table}/*.parquet')")
+            con.execute(f"CREATE VIEW {alias}.{schema}.{table.name} AS {spark_table_query(schema, table)}")
+
+
+def spark_table_query(schema: str, table: Path) -> str:
+    """DuckDB's query of one Spark table folder.
+
+    A model built by wave (macros/by_wave.sql) is partitioned: a folder per wave (``wave_id=<id>/``),
+    which Spark puts last and a table without rows lacks. Its columns are read in its contract's
+    order and types, from dbt's manifest, as the DuckDB warehouse has them.
+    """
+    if any(table.glob("*.parquet")):
+        return f"SELECT * FROM read_parquet('{table}/*.parquet')"
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    (node,) = (n for n in manifest["nodes"].values()
+               if n["resource_type"] == "model" and n["schema"] == schema and n["alias"] == table.name)
+    if not any(table.glob("*=*/*.parquet")):
+        return "SELECT " + ", ".join(f"CAST(NULL AS {c['data_type']}) AS {name}"
+                                     for name, c in node["columns"].items()) + " WHERE false"
+    return (f"SELECT {', '.join(node['columns'])} FROM read_parquet('{table}/*=*/*.parquet', "
+            "hive_partitioning = true, hive_types_autocast = false)")
 
 
 @contextmanager

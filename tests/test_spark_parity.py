@@ -4,6 +4,7 @@ same numbers as on DuckDB, table for table (floats to 1e-9), through the same pi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from conftest import fetch, published_and_scipy_p
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.publish.assets import DBT_TABLES
+from orchestration.sample_exports import write_landing_tree
 
 # A Spark session and a refresh on it: minutes (make test-all).
 pytestmark = pytest.mark.slow
@@ -37,12 +39,24 @@ def refresh(landing: Path, data: Path, engine: str) -> subprocess.CompletedProce
 @pytest.fixture(scope="module")
 def both(sample_build, tmp_path_factory):
     """The sample tree refreshed on each engine: (duckdb data folder, spark data folder). The DuckDB side
-    is the session's sample build; Spark's is refreshed here."""
+    is the session's sample build. Spark's first refreshes the tree with another delivery of one wave,
+    then the sample's own delivery of it, so that the tables compared are those of an incremental
+    build (macros/by_wave.sql: dropped partitions and insert_overwrite) on top of a full one."""
     root = tmp_path_factory.mktemp("parity")
     stray_before = {name for name in STRAY for folder in (PROJECT_ROOT, DBT_PROJECT_DIR) if (folder / name).exists()}
-    spark = root / "spark" / "data"
-    run = refresh(sample_build.landing, spark, "spark")
-    assert run.returncode == 0, f"spark refresh failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    landing, spark = root / "landing", root / "spark" / "data"
+    shutil.copytree(sample_build.landing, landing)
+    wave = landing / "survey" / "wave=2021-03"
+    shutil.rmtree(wave)
+    shutil.copytree(write_landing_tree(root / "other", invited=400, seed=8, layout=1) / wave.relative_to(landing), wave)
+    for delivery in ("another", "the sample's"):
+        if delivery == "the sample's":
+            shutil.rmtree(wave)
+            shutil.copytree(sample_build.landing / wave.relative_to(landing), wave)
+        run = refresh(landing, spark, "spark")
+        assert run.returncode == 0, f"spark refresh of {delivery} failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    log = max((spark / "logs").glob("refresh-*.log")).read_text(encoding="utf-8")
+    assert "dbt build: waves rebuilt: 2021-03" in log
     stray_after = {name for name in STRAY for folder in (PROJECT_ROOT, DBT_PROJECT_DIR) if (folder / name).exists()}
     return sample_build.data, spark, stray_after - stray_before
 

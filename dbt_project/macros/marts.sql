@@ -21,5 +21,5 @@ select
 from {{ ref('int_survey__item_answers') }} as a
 inner join {{ ref(dimension) }} as d
     on a.item = d.item
-where a.concept = '{{ concept }}'
+where a.concept = '{{ concept }}' and {{ in_rebuilt_waves('a.wave_id') }}
 {%- endmacro %}

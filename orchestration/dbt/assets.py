@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.adapters import DbtCli
-from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, get_settings
+from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, environment, get_settings
+from orchestration.dbt.waves import mark_pending, plan_build, record_good_build
 from orchestration.duck import read_only
 from orchestration.warehouse_lock import holding_warehouse_lock
 
@@ -60,17 +62,37 @@ class LayeredTranslator(DagsterDbtTranslator):
 translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+class DbtBuildConfig(dg.Config):
+    """Options of a dbt build started from the UI's launchpad."""
+
+    full_refresh: bool = Field(False, description="Rebuild every wave of the wave-keyed incremental models "
+                                                  "(dbt --full-refresh); otherwise only the waves whose raw "
+                                                  "data changed since the last good build are rebuilt.")
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 @holding_warehouse_lock
-def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """``dbt build``: seeds, models and their tests; a failing test stops what is downstream."""
+def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    """``dbt build``: seeds, models and their tests; a failing test stops what is downstream.
+
+    The wave-keyed models rebuild the waves that changed since the last good build (waves.py); a
+    build of the whole project that passes becomes the next one's starting point.
+    """
     settings = get_settings()
+    plan = plan_build(settings, config.full_refresh)
+    context.log.info(f"dbt build: {plan.describe()}")
+    mark_pending(settings, plan)
+    whole = (context.selected_asset_keys == context.assets_def.keys
+             and context.selected_asset_check_keys == context.assets_def.check_keys)
     with run_target(settings, context.run_id) as target:
-        invocation = dbt.cli(["build"], context=context, target_path=target)
+        with environment(plan.env):  # dbt starts inside cli()
+            invocation = dbt.cli(["build", *plan.args], context=context, target_path=target)
         if settings.engine != "duckdb":
             # No row counts on Spark: they would start a second Spark session in this process, next
             # to dbt's, on the same single-user (Derby) metastore.
             yield from invocation.stream()
+            if whole:
+                record_good_build(settings, plan)
             return
         # Test results go to Dagster while dbt runs (storing them overlaps dbt's work). The models'
         # materializations wait until dbt exits: it holds the DuckDB file until then, and the
@@ -88,6 +110,9 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         yield from with_row_counts(built, settings.warehouse_path, invocation.manifest)
         if failure:
             raise failure
+        if whole:
+            record_good_build(settings, plan)
+
 
 
 def with_row_counts(events: list, warehouse: Path, manifest: Mapping[str, Any]) -> Iterator:

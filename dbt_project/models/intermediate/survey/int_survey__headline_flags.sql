@@ -1,8 +1,9 @@
 -- Per base respondent: in the base of each headline metric of its wave, and yes or not, by the
 -- metric's one definition (seed def_headline_metrics via int_survey__wave_metrics).
--- Grain: wave_id x line x metric.
+-- Grain: wave_id x line x metric. Built by wave (macros/by_wave.sql).
+{{ config(**by_wave()) }}
 with metrics as (
-    select * from {{ ref('int_survey__wave_metrics') }}
+    select * from {{ ref('int_survey__wave_metrics') }} where {{ in_rebuilt_waves('wave_id') }}
 ),
 
 answers as (
@@ -29,7 +30,7 @@ conditions as (
 base_rows as (
     select r.wave_id, r.line
     from {{ ref('int_survey__rows') }} as r
-    where r.is_completed
+    where r.is_completed and {{ in_rebuilt_waves('r.wave_id') }}
 )
 
 select

@@ -1,6 +1,7 @@
 -- The municipality and region of every counted wave row; a row without a known municipality
 -- (national associations, blanks, quarantined codes) is member 0, 'Landsdækkende'.
--- Grain: wave_id x line.
+-- Grain: wave_id x line. Built by wave (macros/by_wave.sql).
+{{ config(**by_wave()) }}
 select
     p.wave_id,
     p.line,
@@ -11,3 +12,4 @@ from {{ ref('int_survey__respondent_profile') }} as p
 left join {{ ref('int_geo__municipalities') }} as m
     on p.kommune_kode = m.kommune_kode and not m.is_national_or_unknown
 cross join (select * from {{ ref('int_geo__municipalities') }} where is_national_or_unknown) as u
+where {{ in_rebuilt_waves('p.wave_id') }}

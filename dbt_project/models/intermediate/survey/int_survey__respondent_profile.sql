@@ -1,5 +1,6 @@
 -- One row per counted wave row: background and headline single-choice answers (study concepts), wide.
--- Grain: wave_id x line.
+-- Grain: wave_id x line. Built by wave (macros/by_wave.sql).
+{{ config(**by_wave()) }}
 select
     r.wave_id,
     r.line,
@@ -17,5 +18,5 @@ select
 from {{ ref('stg_survey__respondents') }} as r
 left join {{ ref('int_survey__clean_answers') }} as a
     on r.wave_id = a.wave_id and r.line = a.line
-where r.record_status <> 'superseded'
+where r.record_status <> 'superseded' and {{ in_rebuilt_waves('r.wave_id') }}
 group by r.wave_id, r.line

@@ -1,5 +1,7 @@
 -- One row per wave row that counts (re-submissions resolved), with its segment and flags.
 -- A row whose org_type is quarantined (or blank) has no segment: it counts only under 'alle'.
+-- Built by wave (macros/by_wave.sql).
+{{ config(**by_wave()) }}
 select
     r.wave_id,
     r.line,
@@ -17,4 +19,4 @@ select
 from {{ ref('stg_survey__respondents') }} as r
 left join {{ ref('int_survey__respondent_profile') }} as p
     on r.wave_id = p.wave_id and r.line = p.line
-where r.record_status <> 'superseded'
+where r.record_status <> 'superseded' and {{ in_rebuilt_waves('r.wave_id') }}

@@ -1,11 +1,13 @@
 -- Grain: respondent x wave x barrier: how much it hindered (concept barriers; 9 = ved ikke) and whether it eased (barriers_eased).
+-- Built by wave (macros/by_wave.sql).
+{{ config(**by_wave()) }}
 with scores as (
     select
         wave_id, line, respondent_key, item,
         max(case when concept = 'barriers' then value_code end) as hinder_answer,
         max(case when concept = 'barriers_eased' then value_code end) as eased_answer
     from {{ ref('int_survey__item_answers') }}
-    where concept in ('barriers', 'barriers_eased')
+    where concept in ('barriers', 'barriers_eased') and {{ in_rebuilt_waves('wave_id') }}
     group by wave_id, line, respondent_key, item
 )
 

@@ -1,4 +1,6 @@
 -- Grain: respondent x wave x enabler: how much it made the change possible (concept enablers; 9 = ved ikke).
+-- Built by wave (macros/by_wave.sql).
+{{ config(**by_wave()) }}
 select
     a.wave_id,
     a.line,
@@ -10,4 +12,4 @@ select
 from {{ ref('int_survey__item_answers') }} as a
 inner join {{ ref('dim_enabler') }} as e
     on a.item = e.item
-where a.concept = 'enablers'
+where a.concept = 'enablers' and {{ in_rebuilt_waves('a.wave_id') }}

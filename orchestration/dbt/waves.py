@@ -1,0 +1,133 @@
+"""Which survey waves a dbt build rebuilds in the wave-keyed incremental models (macros/by_wave.sql).
+
+A build rebuilds the waves whose raw set changed or went since the last good build of this data
+folder: the last build that ran the whole project (every model and test) without a failure. Its
+record (a digest of the dbt project's files and each wave's raw version) is kept beside dbt's parse
+state. Without a record, with another digest (models, macros, seeds or tests changed) or without a
+warehouse, the build is a full refresh. A build marks its waves pending in the record before dbt
+starts; only a good build clears them. So after a failed build, or a selection of assets in the UI,
+the waves it touched are rebuilt and tested again by the next build, even when their raw set went
+back to the recorded one: a failed test is never skipped by a later build that sees no change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.config import DBT_PROJECT_DIR, REBUILD_WAVES, Settings, input_files
+
+RECORD = "last-good-build.json"
+# The ids the macros may quote as SQL literals; the landing zone's wave folders are named so.
+WAVE_ID = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class WavePlan:
+    """What one dbt build rebuilds: every wave (``waves`` None), or the waves named."""
+
+    full_refresh: bool
+    waves: tuple[str, ...] | None
+    versions: dict[str, str]  # each wave's raw version now
+    code: str  # the dbt project's digest now
+
+    @property
+    def args(self) -> list[str]:
+        """dbt's arguments for the plan."""
+        return ["--full-refresh"] if self.full_refresh else []
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment the macros read (empty: every wave)."""
+        return {REBUILD_WAVES: "" if self.waves is None else json.dumps(list(self.waves))}
+
+    def describe(self) -> str:
+        """One line for the run's log."""
+        if self.full_refresh:
+            return "full refresh of the wave-keyed models (no good build on record, or the dbt project changed)"
+        if self.waves is None:
+            return "every wave rebuilt"
+        return f"waves rebuilt: {', '.join(self.waves) or 'none (no wave changed)'}"
+
+
+def raw_versions(raw_dir: Path) -> dict[str, str]:
+    """Each survey wave's raw version: a digest of its raw set's files by name, size and modification
+    time (as the landing zone's fingerprint has it: any write of a file gives a new version, with no
+    need to read gigabytes at the top sizes)."""
+    versions = {}
+    for folder in sorted((raw_dir / "survey").glob("wave=*")):
+        wave_id = folder.name.removeprefix("wave=")
+        if not WAVE_ID.fullmatch(wave_id):
+            raise ValueError(f"{folder}: a wave id may hold only letters, digits, '_', '.' and '-'")
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        if files:
+            stats = [(str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+            versions[wave_id] = hashlib.sha256(json.dumps(stats).encode()).hexdigest()
+    return versions
+
+
+def project_digest() -> str:
+    """A sha256 of the dbt project's own files (what decides the models' SQL and tests)."""
+    digest = hashlib.sha256()
+    for path in input_files():
+        if path.is_relative_to(DBT_PROJECT_DIR):
+            digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def warehouse_exists(settings: Settings) -> bool:
+    """The engine's warehouse is there (a full refresh is needed when it is not)."""
+    return (settings.warehouse_path if settings.engine == "duckdb" else settings.spark_warehouse_dir).exists()
+
+
+def read_record(settings: Settings) -> dict | None:
+    """The last good build's record (None when there is none or it cannot be read)."""
+    try:
+        record = json.loads((settings.dbt_target_dir / RECORD).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def write_record(settings: Settings, record: dict) -> None:
+    """Replace the record (atomically: a reader sees the old one or the new one)."""
+    target = settings.dbt_target_dir / RECORD
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_suffix(".tmp")
+    scratch.write_text(json.dumps(record, indent=1, sort_keys=True))
+    scratch.replace(target)
+
+
+def plan_build(settings: Settings, full_refresh: bool = False) -> WavePlan:
+    """The plan of the next build of this data folder (``full_refresh`` forces one)."""
+    versions, code = raw_versions(settings.raw_dir), project_digest()
+    record = read_record(settings)
+    if full_refresh or not record or record.get("code") != code or not warehouse_exists(settings):
+        return WavePlan(True, None, versions, code)
+    pending = record.get("pending", [])
+    if pending == "all":
+        return WavePlan(False, None, versions, code)
+    before = record.get("waves", {})
+    changed = {w for w, v in versions.items() if before.get(w) != v} | (set(before) - set(versions)) | set(pending)
+    return WavePlan(False, tuple(sorted(changed)), versions, code)
+
+
+def mark_pending(settings: Settings, plan: WavePlan) -> None:
+    """Before a build: its waves stay to be rebuilt until a good build clears them."""
+    record = read_record(settings)
+    if record is None:  # no good build on record: the next build is a full refresh anyway
+        return
+    pending = record.get("pending", [])
+    if plan.waves is None or pending == "all":
+        record["pending"] = "all"
+    else:
+        record["pending"] = sorted(set(pending) | set(plan.waves))
+    write_record(settings, record)
+
+
+def record_good_build(settings: Settings, plan: WavePlan) -> None:
+    """After a build of the whole project that passed: the next build starts from it."""
+    write_record(settings, {"code": plan.code, "waves": plan.versions, "pending": []})
