@@ -88,8 +88,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The waves a test of `relation` checks: none (every row) unless the relation is a wave-keyed
-    model and the test is complete on its rebuilt waves. -#}
+{#- The waves a test of `relation` checks: none (every row) unless the relation is wave-keyed and
+    the test is complete on its rebuilt waves. Wave-keyed (tag by_wave): a model built by wave, or a
+    view whose rows of a wave come from that wave's raw set and models built by wave alone (the
+    answers' views). -#}
 {% macro tested_waves(relation) -%}
     {%- set waves = rebuilt_waves() -%}
     {%- set kind = model.test_metadata.name if model.test_metadata is defined and model.test_metadata else none -%}

@@ -3,7 +3,7 @@
 -- A view, not a table: at 2.3 million invited, writing every answer once per segment it counts in
 -- cost more than any model reading it; each reader filters on its questions, which DuckDB and
 -- Spark push down into the scan. Grain: wave_id x line x variable.
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['by_wave']) }}
 select
     a.wave_id,
     a.line,

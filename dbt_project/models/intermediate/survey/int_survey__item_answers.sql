@@ -2,7 +2,7 @@
 -- A view, not a table: the marts read one question each, and copying every item answer with its
 -- 64-character respondent key was the costliest step of a large refresh.
 -- Grain: wave_id x line x concept x item (one respondent_key per line).
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['by_wave']) }}
 select
     r.wave_id,
     a.line,

@@ -3,7 +3,7 @@
 -- segment (NULL when unknown) to count it by. Free text and identifying variables never reach it.
 -- A view, like int_survey__base_answers: each reader filters on its questions, and a copy of
 -- every answer would cost more than any reader (BENCHMARKS.md).
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['by_wave']) }}
 select
     wave_id,
     line,
