@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from pydantic import Field
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from pydantic import Field
 
 from orchestration.adapters import DbtCli
 from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, environment, get_settings
@@ -112,7 +112,6 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
             raise failure
         if whole:
             record_good_build(settings, plan)
-
 
 
 def with_row_counts(events: list, warehouse: Path, manifest: Mapping[str, Any]) -> Iterator:
