@@ -1,10 +1,10 @@
 {#- Models keyed by survey wave, built incrementally (issue 23): a refresh rebuilds only the waves
     named in SIW_DBT_REBUILD_WAVES, a JSON list the dbt asset sets to the waves whose raw set changed
     (or went) since the last build that passed every test (orchestration/dbt/waves.py). Empty, as
-    orchestration.config leaves it for a `dbt build` by hand, every wave is rebuilt. The variable is read at execution only,
-    so a new list costs no re-parse. Only models whose inputs are one wave's raw set and the
-    project's own files qualify: a model that reads another source or spans waves (weights, the
-    panel, dimensions, reporting) stays a table. -#}
+    orchestration.config leaves it for a `dbt build` by hand: every wave is rebuilt. The variable is
+    read at execution only, so a new list costs no re-parse. Only models whose inputs are one wave's
+    raw set and the project's own files qualify: a model that reads another source or spans waves
+    (weights, the panel, dimensions, reporting) stays a table. -#}
 
 {#- The waves to rebuild: a list, or none for every wave. -#}
 {% macro rebuilt_waves() -%}
