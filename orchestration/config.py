@@ -94,6 +94,11 @@ class Settings:
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def engine_warehouse(self) -> Path:
+        """Where the engine's warehouse is: the DuckDB file, or Spark's folder of tables."""
+        return self.warehouse_path if self.engine == "duckdb" else self.spark_warehouse_dir
+
+    @property
     def published_dir(self) -> Path:
         return self.data_dir / "published"
 

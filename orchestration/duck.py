@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -57,14 +58,20 @@ def spark_table_query(schema: str, table: Path) -> str:
     """
     if any(table.glob("*.parquet")):
         return f"SELECT * FROM read_parquet('{table}/*.parquet')"
-    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
-    (node,) = (n for n in manifest["nodes"].values()
-               if n["resource_type"] == "model" and n["schema"] == schema and n["alias"] == table.name)
+    columns = contract_columns()[(schema, table.name)]
     if not any(table.glob("*=*/*.parquet")):
-        return "SELECT " + ", ".join(f"CAST(NULL AS {c['data_type']}) AS {name}"
-                                     for name, c in node["columns"].items()) + " WHERE false"
-    return (f"SELECT {', '.join(node['columns'])} FROM read_parquet('{table}/*=*/*.parquet', "
+        return "SELECT " + ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in columns.items()) + " WHERE false"
+    return (f"SELECT {', '.join(columns)} FROM read_parquet('{table}/*=*/*.parquet', "
             "hive_partitioning = true, hive_types_autocast = false)")
+
+
+@cache
+def contract_columns() -> dict[tuple[str, str], dict[str, str]]:
+    """Each model's columns and types as its contract gives them ((schema, table) -> {column: type}),
+    read once from dbt's manifest."""
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    return {(n["schema"], n["alias"]): {name: c.get("data_type") for name, c in n["columns"].items()}
+            for n in manifest["nodes"].values() if n["resource_type"] == "model"}
 
 
 @contextmanager

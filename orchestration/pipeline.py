@@ -149,8 +149,7 @@ def report_outcome(settings, console, result: dg.ExecuteInProcessResult, current
             console.say(f"  - {reason}", error=True)
         return 1
     record_refresh(settings, current, result.run_id, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    built_in = settings.warehouse_path if settings.engine == "duckdb" else settings.spark_warehouse_dir
-    console.say(f"\nwarehouse ({settings.engine}):{' ' * (10 - len(settings.engine))}{built_in}")
+    console.say(f"\nwarehouse ({settings.engine}):{' ' * (10 - len(settings.engine))}{settings.engine_warehouse}")
     console.say(f"published database:    {settings.published_path}")
     console.say(f"publication gate docs: {settings.data_docs_dir / 'index.html'}")
     if settings.build_report:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliInvocation, DbtCliResource, DbtProject,
+                         dbt_assets)
 from pydantic import Field
 
 from orchestration.adapters import DbtCli
@@ -91,27 +92,32 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
             # No row counts on Spark: they would start a second Spark session in this process, next
             # to dbt's, on the same single-user (Derby) metastore.
             yield from invocation.stream()
-            if whole:
-                record_good_build(settings, plan)
-            return
-        # Test results go to Dagster while dbt runs (storing them overlaps dbt's work). The models'
-        # materializations wait until dbt exits: it holds the DuckDB file until then, and the
-        # tables' row counts are read from it (and outputs go out in dbt's order, which Dagster
-        # needs topological). A failed build still reports what it did before its error is raised.
-        built, failure = [], None
-        try:
-            for event in invocation.stream():
-                if isinstance(event, (dg.Output, dg.AssetMaterialization)):
-                    built.append(event)
-                else:
-                    yield event
-        except Exception as error:  # noqa: BLE001 (raised again below)
-            failure = error
-        yield from with_row_counts(built, settings.warehouse_path, invocation.manifest)
-        if failure:
-            raise failure
-        if whole:
-            record_good_build(settings, plan)
+        else:
+            yield from with_row_counts_after(invocation, settings.warehouse_path)
+    if whole:  # reached only when dbt passed (a failure raises above)
+        record_good_build(settings, plan)
+
+
+def with_row_counts_after(invocation: DbtCliInvocation, warehouse: Path) -> Iterator:
+    """The build's events, the models' output events once dbt has exited, with their row counts.
+
+    Test results go to Dagster while dbt runs (storing them overlaps dbt's work). The models'
+    materializations wait until dbt exits: it holds the DuckDB file until then, and the tables' row
+    counts are read from it (and outputs go out in dbt's order, which Dagster needs topological). A
+    failed build still reports what it did before its error is raised.
+    """
+    built, failure = [], None
+    try:
+        for event in invocation.stream():
+            if isinstance(event, (dg.Output, dg.AssetMaterialization)):
+                built.append(event)
+            else:
+                yield event
+    except Exception as error:  # noqa: BLE001 (raised again below)
+        failure = error
+    yield from with_row_counts(built, warehouse, invocation.manifest)
+    if failure:
+        raise failure
 
 
 def with_row_counts(events: list, warehouse: Path, manifest: Mapping[str, Any]) -> Iterator:

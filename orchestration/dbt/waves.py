@@ -78,11 +78,6 @@ def project_digest() -> str:
     return digest.hexdigest()
 
 
-def warehouse_exists(settings: Settings) -> bool:
-    """The engine's warehouse is there (a full refresh is needed when it is not)."""
-    return (settings.warehouse_path if settings.engine == "duckdb" else settings.spark_warehouse_dir).exists()
-
-
 def read_record(settings: Settings) -> dict | None:
     """The last good build's record (None when there is none or it cannot be read)."""
     try:
@@ -105,7 +100,7 @@ def plan_build(settings: Settings, full_refresh: bool = False) -> WavePlan:
     """The plan of the next build of this data folder (``full_refresh`` forces one)."""
     versions, code = raw_versions(settings.raw_dir), project_digest()
     record = read_record(settings)
-    if full_refresh or not record or record.get("code") != code or not warehouse_exists(settings):
+    if full_refresh or not record or record.get("code") != code or not settings.engine_warehouse.exists():
         return WavePlan(True, None, versions, code)
     pending = record.get("pending", [])
     if pending == "all":
