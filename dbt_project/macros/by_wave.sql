@@ -4,7 +4,7 @@
     orchestration.config leaves it for a `dbt build` by hand: every wave is rebuilt. The variable is
     read at execution only, so a new list costs no re-parse. Only models whose inputs are one wave's
     raw set and the project's own files qualify: a model that reads another source or spans waves
-    (weights, the panel, dimensions, reporting) stays a table. -#}
+    (weights, the panel, dimensions, most of reporting) stays a table. -#}
 
 {#- The waves to rebuild: a list, or none for every wave. -#}
 {% macro rebuilt_waves() -%}

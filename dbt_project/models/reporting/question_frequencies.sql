@@ -2,10 +2,12 @@
 -- variable x labelled value, over the analysis base with a non-blank answer; every labelled value
 -- has a row (n may be 0), an unlabelled variable one per value that occurs. The tool's system
 -- variables and every identifying or free-text variable have none. Suppression below the limit.
+-- Built by wave (macros/by_wave.sql): a wave's rows come from its own answers, questions and labels.
+{{ config(**by_wave()) }}
 with closed as (
     select wave_id, variable, question
     from {{ ref('dim_question') }}
-    where kind = 'coded' and not is_system and not is_identifying
+    where kind = 'coded' and not is_system and not is_identifying and {{ in_rebuilt_waves('wave_id') }}
 ),
 
 answers as (
@@ -14,6 +16,8 @@ answers as (
     inner join closed as c
         on a.wave_id = c.wave_id and a.variable = c.variable
     {{ in_segments('a') }}
+    -- said again on the answers: only a constant filter prunes the other waves' raw files
+    where {{ in_rebuilt_waves('a.wave_id') }}
 ),
 
 labelled as (

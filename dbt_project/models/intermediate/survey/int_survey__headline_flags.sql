@@ -16,6 +16,8 @@ answers as (
     from metrics as m
     inner join {{ ref('int_survey__base_answers') }} as a
         on m.wave_id = a.wave_id and m.concept = a.concept
+    -- said again on the answers: only a constant filter prunes the other waves' raw files
+    where {{ in_rebuilt_waves('a.wave_id') }}
     group by m.wave_id, a.line, m.metric
 ),
 
@@ -24,6 +26,7 @@ conditions as (
     from metrics as m
     inner join {{ ref('int_survey__base_answers') }} as a
         on m.wave_id = a.wave_id and m.condition_concept = a.concept
+    where {{ in_rebuilt_waves('a.wave_id') }}
     group by m.wave_id, a.line, m.metric
 ),
 
