@@ -99,35 +99,40 @@ JOIN (SELECT wave, concept, count(*) AS n_variables FROM mapped GROUP BY ALL) AS
 WHERE d.condition_concept IS NULL
    OR d.condition_concept IN (SELECT concept FROM mapped AS x WHERE x.wave = w.wave);
 
+-- Per base row, segment and metric: the concept's answer, the items answered and those answered yes.
+CREATE TEMP TABLE metric_answers AS
+SELECT m.wave, a.line, a.segment, m.metric,
+       max(CASE WHEN a.item IS NULL THEN a.code END) AS answer,
+       count(*) AS n_answered,
+       count(CASE WHEN list_contains(m.yes_codes, CAST(a.code AS VARCHAR)) THEN 1 END) AS n_yes_items
+FROM wave_metrics AS m
+JOIN answers AS a ON a.wave = m.wave AND a.concept = m.concept
+GROUP BY m.wave, a.line, a.segment, m.metric;
+
+CREATE TEMP TABLE conditions AS
+SELECT m.wave, a.line, a.segment, m.metric, max(a.code) AS answer
+FROM wave_metrics AS m
+JOIN answers AS a ON a.wave = m.wave AND a.concept = m.condition_concept
+GROUP BY m.wave, a.line, a.segment, m.metric;
+
+-- The flags of the base rows with an answer to the metric's concept: every answer is a base row's,
+-- and a base row without one is neither in the base nor a yes (its answer is missing; any_item
+-- counts at least one variable), so it adds nothing to the counts below. Starting from the answers
+-- keeps the metrics' code lists out of the big joins, whose hash tables then fit the memory bound
+-- at 2.3 million invited.
 CREATE TEMP TABLE flags AS
-WITH metric_answers AS (
-    SELECT m.wave, a.line, a.segment, m.metric,
-           max(CASE WHEN a.item IS NULL THEN a.code END) AS answer,
-           count(*) AS n_answered,
-           count(CASE WHEN list_contains(m.yes_codes, CAST(a.code AS VARCHAR)) THEN 1 END) AS n_yes_items
-    FROM wave_metrics AS m
-    JOIN answers AS a ON a.wave = m.wave AND a.concept = m.concept
-    GROUP BY m.wave, a.line, a.segment, m.metric
-), conditions AS (
-    SELECT m.wave, a.line, a.segment, m.metric, max(a.code) AS answer
-    FROM wave_metrics AS m
-    JOIN answers AS a ON a.wave = m.wave AND a.concept = m.condition_concept
-    GROUP BY m.wave, a.line, a.segment, m.metric
-)
-SELECT b.wave, s.segment, m.metric,
-       CASE WHEN m.rule = 'any_item' THEN coalesce(x.n_answered, 0) = m.n_variables
+SELECT x.wave, x.segment, x.metric,
+       CASE WHEN m.rule = 'any_item' THEN x.n_answered = m.n_variables
             ELSE x.answer IS NOT NULL
                  AND (m.base_codes = [''] OR list_contains(m.base_codes, CAST(x.answer AS VARCHAR)))
                  AND (m.condition_concept IS NULL
                       OR coalesce(list_contains(m.condition_codes, CAST(c.answer AS VARCHAR)), false))
        END AS in_base,
-       CASE WHEN m.rule = 'any_item' THEN coalesce(x.n_yes_items, 0) > 0
+       CASE WHEN m.rule = 'any_item' THEN x.n_yes_items > 0
             ELSE coalesce(list_contains(m.yes_codes, CAST(x.answer AS VARCHAR)), false) END AS yes
-FROM base AS b
-JOIN segments AS s ON s.segment = 'alle' OR s.segment = b.segment
-JOIN wave_metrics AS m ON m.wave = b.wave
-LEFT JOIN metric_answers AS x ON x.wave = b.wave AND x.line = b.line AND x.segment = s.segment AND x.metric = m.metric
-LEFT JOIN conditions AS c ON c.wave = b.wave AND c.line = b.line AND c.segment = s.segment AND c.metric = m.metric;
+FROM metric_answers AS x
+JOIN wave_metrics AS m ON m.wave = x.wave AND m.metric = x.metric
+LEFT JOIN conditions AS c ON c.wave = x.wave AND c.line = x.line AND c.segment = x.segment AND c.metric = x.metric;
 
 CREATE TEMP TABLE floor_headline_metrics AS
 WITH counted AS (
