@@ -7,8 +7,8 @@ with metrics as (
 ),
 
 -- Each metric's concept (role 'answer') and condition concept (role 'condition'), so that one pass
--- over the answers serves both: at 2.3 million invited two passes held two large hash tables at
--- once and ran out of DuckDB's memory bound.
+-- over the answers serves both: two passes held two large hash tables at once, and the model once
+-- ran out of DuckDB's memory bound at 2.3 million invited.
 concepts as (
     select wave_id, metric, concept, 'answer' as role, yes_codes from metrics
     union all
