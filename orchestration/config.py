@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,6 +152,8 @@ def get_settings() -> Settings:
     engine = os.environ.get("SIW_ENGINE", "duckdb")
     if engine not in ENGINES:
         raise RuntimeError(f"SIW_ENGINE={engine!r} is not one of {', '.join(ENGINES)}")
+    memory = os.environ.get("SIW_DUCKDB_MEMORY", "2GB")
+    byte_size(memory)  # a malformed bound is refused here, not in the middle of a run
     key = os.environ.get("SIW_PSEUDONYM_KEY", "")
     if not key:
         key = DEV_PSEUDONYM_KEY
@@ -177,7 +180,7 @@ def get_settings() -> Settings:
         engine=engine,
         # DuckDB's memory bound in ingestion and in dbt (profiles.yml reads the same variable):
         # beyond it DuckDB spills to disk, so a national-panel wave stays within the memory aim.
-        duckdb_memory=os.environ.get("SIW_DUCKDB_MEMORY", "2GB"),
+        duckdb_memory=memory,
         # Spark in this process (pyspark local mode; docs/scale-out.md for a cluster).
         spark_master=os.environ.get("SIW_SPARK_MASTER", "local[2]"),
         spark_driver_memory=os.environ.get("SIW_SPARK_DRIVER_MEMORY", "1g"),
@@ -188,6 +191,17 @@ def get_settings() -> Settings:
         # Dagster's own variable: its instance (run history, schedules) lives there.
         dagster_home=Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home"),
     )
+
+
+def byte_size(text: str) -> int:
+    """Bytes of a DuckDB memory setting such as "2GB", "500MiB" or "1.5 GB" (DuckDB's units: KB is
+    1000 bytes, KiB 1024). By hand: DuckDB reports the setting back only as display text."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([KMGT]i?B|B|bytes)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise ValueError(f"SIW_DUCKDB_MEMORY={text!r}: expected a size such as 2GB or 500MiB")
+    unit = (match.group(2) or "B").upper()
+    power = "BKMGT".index(unit[0]) if unit != "BYTES" else 0
+    return int(float(match.group(1)) * ((1024 if "I" in unit else 1000) ** power))
 
 
 def suppression_limit() -> int:

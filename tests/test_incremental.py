@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from orchestration import pipeline
-from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, REBUILD_WAVES, get_settings
+from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, REBUILD_WAVES, byte_size, get_settings
+from orchestration.dbt.assets import dbt_threads
 from orchestration.dbt.waves import RECORD, mark_pending, plan_build, record_good_build
 from orchestration.duck import spark_table_query
 from orchestration.sample_exports import write_landing_tree
@@ -133,6 +134,25 @@ def last_log(data) -> str:
 
 
 @pytest.mark.slow  # four refreshes of the sample and a full dbt build: minutes (make test-all)
+def test_dbt_runs_one_node_at_a_time_when_the_raw_survey_set_is_large_for_the_memory_bound(folder, monkeypatch):
+    data, _ = folder
+    deliver(data, "2021-03", b"x" * 4000, name="answers.parquet")
+    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "40KB")  # an eighth is 5,000 bytes: more than the raw set
+    assert dbt_threads(get_settings()) == 2
+    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "30KB")
+    assert dbt_threads(get_settings()) == 1
+    monkeypatch.setenv("SIW_ENGINE", "spark")  # Spark's memory is not DuckDB's bound
+    assert dbt_threads(get_settings()) == 2
+
+
+def test_the_memory_bound_reads_as_duckdb_reads_it_and_a_malformed_one_is_refused(monkeypatch):
+    assert [byte_size(text) for text in ("2GB", "200MB", "1.5 GiB", "512KiB", "100")] == [
+        2 * 10**9, 2 * 10**8, 3 * 2**29, 2**19, 100]
+    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "lots")
+    with pytest.raises(ValueError, match="SIW_DUCKDB_MEMORY='lots'"):
+        get_settings()
+
+
 def test_a_redelivered_wave_is_rebuilt_alone_and_a_failed_build_is_caught_up(built, tmp_path):
     landing, data = built
     record = json.loads((data / "dbt" / RECORD).read_text())
@@ -143,7 +163,7 @@ def test_a_redelivered_wave_is_rebuilt_alone_and_a_failed_build_is_caught_up(bui
     shutil.rmtree(landing / "survey" / "wave=2021-03")
     shutil.copytree(other / "survey" / "wave=2021-03", landing / "survey" / "wave=2021-03")
     assert pipeline.run(allow_sample=False) == 0
-    assert "dbt build: waves rebuilt: 2021-03" in last_log(data)
+    assert "dbt build: waves rebuilt: 2021-03; 2 threads" in last_log(data)
     incremental = warehouse_tables(data / "warehouse.duckdb")
     by_hand = tmp_path / "by-hand"
     shutil.copytree(data, by_hand)

@@ -18,7 +18,7 @@ from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, Dbt
 from pydantic import Field
 
 from orchestration.adapters import DbtCli
-from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, environment, get_settings
+from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, byte_size, environment, get_settings
 from orchestration.dbt.waves import mark_pending, plan_build, record_good_build
 from orchestration.duck import read_only
 from orchestration.warehouse_lock import holding_warehouse_lock
@@ -80,14 +80,14 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     build of the whole project that passes becomes the next one's starting point.
     """
     settings = get_settings()
-    plan = plan_build(settings, config.full_refresh)
-    context.log.info(f"dbt build: {plan.describe()}")
+    plan, threads = plan_build(settings, config.full_refresh), dbt_threads(settings)
+    context.log.info(f"dbt build: {plan.describe()}; {threads} thread{'s' if threads > 1 else ''}")
     mark_pending(settings, plan)
     whole = (context.selected_asset_keys == context.assets_def.keys
              and context.selected_asset_check_keys == context.assets_def.check_keys)
     with run_target(settings, context.run_id) as target:
         with environment(plan.env):  # dbt starts inside cli()
-            invocation = dbt.cli(["build", *plan.args], context=context, target_path=target)
+            invocation = dbt.cli(["build", *plan.args, "--threads", str(threads)], context=context, target_path=target)
         if settings.engine != "duckdb":
             # No row counts on Spark: they would start a second Spark session in this process, next
             # to dbt's, on the same single-user (Derby) metastore.
@@ -96,6 +96,22 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
             yield from with_row_counts_after(invocation, settings.warehouse_path)
     if whole:  # reached only when dbt passed (a failure raises above)
         record_good_build(settings, plan)
+
+
+# dbt runs one node at a time when the raw survey set is larger than this share of DuckDB's memory
+# bound. Two large queries in one DuckDB share its bound and can each fail to get their minimum
+# (both ran out of memory at 2.3 million invited, and at 230,000 under a 200 MB bound), while on
+# two cores one large query already keeps both busy (BENCHMARKS.md, issue 23).
+SERIAL_ABOVE_SHARE_OF_MEMORY = 1 / 8
+DBT_THREADS = 2  # profiles.yml's
+
+
+def dbt_threads(settings: Settings) -> int:
+    """dbt's threads for a build of this data folder: 1 when the raw survey set is large for the memory bound."""
+    if settings.engine != "duckdb":
+        return DBT_THREADS
+    raw = sum(p.stat().st_size for p in (settings.raw_dir / "survey").rglob("*.parquet"))
+    return 1 if raw > byte_size(settings.duckdb_memory) * SERIAL_ABOVE_SHARE_OF_MEMORY else DBT_THREADS
 
 
 def with_row_counts_after(invocation: DbtCliInvocation, warehouse: Path) -> Iterator:
