@@ -193,6 +193,15 @@ def test_unclosed_quote_refuses_the_wave(good_wave):
     assert_refused(landing, data, before, "dataset.csv", "truncated or malformed")
 
 
+def test_running_out_of_memory_fails_the_read_and_refuses_nothing(good_wave):
+    landing, data, folder, before = good_wave
+    write_wave(folder, rows(2000))  # a new delivery, read under a bound too small for it
+    short = WaveReader("2020-06", folder, data / "raw", data / "work", KEY, 0.05, memory_limit="1MB")
+    with pytest.raises(RuntimeError, match="more memory than DuckDB's bound .SIW_DUCKDB_MEMORY.; the file was not refused"):
+        short.read()
+    assert {p.name: p.read_bytes() for p in (data / "raw/survey/wave=2020-06").iterdir()} == before
+
+
 def test_missing_variable_refuses_the_wave(good_wave):
     landing, data, folder, before = good_wave
     columns = [c for c in survey_variables() if c != "q6"]

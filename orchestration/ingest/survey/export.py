@@ -132,6 +132,10 @@ def load_dataset(con: duckdb.DuckDBPyConnection, utf8_path: Path, delimiter: str
             CREATE TABLE ds AS
             WITH src AS (SELECT row_number() OVER () AS _rn, * FROM {reader})
             SELECT {line} AS _line, {select} FROM src ORDER BY _rn""")
+    except duckdb.OutOfMemoryException as error:
+        # Not the file's fault: a refusal would report good data as bad and keep it out.
+        raise RuntimeError(f"{source}: reading it needs more memory than DuckDB's bound (SIW_DUCKDB_MEMORY); "
+                           f"the file was not refused: {str(error).splitlines()[0][:300]}") from None
     except duckdb.Error as error:
         detail = str(error).splitlines()[0][:300]
         raise SourceRefused(source, f"is truncated or malformed (not a complete CSV table: {detail})") from None
