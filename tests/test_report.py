@@ -226,8 +226,16 @@ def test_a_survey_without_study_concepts_builds_its_report(tmp_path, monkeypatch
     assert "måler ikke innovationens hovedtal" in pages["/"]["text"]
     assert "3 organisationer gennemførte" in pages["/"]["text"]
     assert "Ingen tal at vise i denne publicering." in pages["/innovation/"]["text"]
-    assert "s_1: Select one option" in pages["/alle-spoergsmaal/"]["text"]
+    assert "1. s_1: Select one option" in pages["/alle-spoergsmaal/"]["text"]
     assert "Kilde ikke leveret" in pages["/metode/"]["text"]
+
+
+def test_every_question_is_listed_in_the_questionnaires_order(pages):
+    """The table orders its question groups by their label as text: numbered, q2 comes before q10."""
+    listed = re.findall(r"(\d+)\. [a-z]+_?(\d+): ", pages["/alle-spoergsmaal/"]["text"])  # q1 or s_1
+    assert len(listed) >= 10
+    assert [int(number) for number, _ in listed] == list(range(1, len(listed) + 1))
+    assert [int(question) for _, question in listed] == sorted(int(question) for _, question in listed)
 
 
 def test_every_page_fits_a_desktop_and_a_phone_screen(pages):
