@@ -93,6 +93,25 @@ def test_a_wave_id_that_sql_cannot_quote_safely_is_refused(folder):
         plan_build(settings)
 
 
+def test_dbt_runs_one_node_at_a_time_when_the_raw_survey_set_is_large_for_the_memory_bound(folder, monkeypatch):
+    data, _ = folder
+    deliver(data, "2021-03", b"x" * 4000, name="answers.parquet")
+    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "40KB")  # an eighth is 5,000 bytes: more than the raw set
+    assert dbt_threads(get_settings()) == 2
+    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "30KB")
+    assert dbt_threads(get_settings()) == 1
+    monkeypatch.setenv("SIW_ENGINE", "spark")  # Spark's memory is not DuckDB's bound
+    assert dbt_threads(get_settings()) == 2
+
+
+def test_the_memory_bound_reads_as_duckdb_reads_it_and_a_malformed_one_is_refused(monkeypatch):
+    assert [byte_size(text) for text in ("2GB", "200MB", "1.5 GiB", "512KiB", "100")] == [
+        2 * 10**9, 2 * 10**8, 3 * 2**29, 2**19, 100]
+    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "lots")
+    with pytest.raises(ValueError, match="SIW_DUCKDB_MEMORY='lots'"):
+        get_settings()
+
+
 def test_a_spark_table_partitioned_by_wave_reads_in_its_contract_order_even_without_rows(tmp_path):
     with duckdb.connect() as con:
         table = tmp_path / "fct_enabler"
@@ -134,25 +153,6 @@ def last_log(data) -> str:
 
 
 @pytest.mark.slow  # four refreshes of the sample and a full dbt build: minutes (make test-all)
-def test_dbt_runs_one_node_at_a_time_when_the_raw_survey_set_is_large_for_the_memory_bound(folder, monkeypatch):
-    data, _ = folder
-    deliver(data, "2021-03", b"x" * 4000, name="answers.parquet")
-    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "40KB")  # an eighth is 5,000 bytes: more than the raw set
-    assert dbt_threads(get_settings()) == 2
-    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "30KB")
-    assert dbt_threads(get_settings()) == 1
-    monkeypatch.setenv("SIW_ENGINE", "spark")  # Spark's memory is not DuckDB's bound
-    assert dbt_threads(get_settings()) == 2
-
-
-def test_the_memory_bound_reads_as_duckdb_reads_it_and_a_malformed_one_is_refused(monkeypatch):
-    assert [byte_size(text) for text in ("2GB", "200MB", "1.5 GiB", "512KiB", "100")] == [
-        2 * 10**9, 2 * 10**8, 3 * 2**29, 2**19, 100]
-    monkeypatch.setenv("SIW_DUCKDB_MEMORY", "lots")
-    with pytest.raises(ValueError, match="SIW_DUCKDB_MEMORY='lots'"):
-        get_settings()
-
-
 def test_a_redelivered_wave_is_rebuilt_alone_and_a_failed_build_is_caught_up(built, tmp_path):
     landing, data = built
     record = json.loads((data / "dbt" / RECORD).read_text())
