@@ -77,7 +77,7 @@ def test_what_runs_write_is_not_an_input(project, written):
 def test_each_result_setting_changes_the_fingerprint(project, monkeypatch, name):
     before = current(project)
     monkeypatch.setenv(name, {"SIW_ENGINE": "spark", "SIW_QUARANTINE_THRESHOLD": "0.3",
-                              "SIW_MAX_COMPLETED_SHRINK": "0.3"}.get(name, "other"))
+                              "SIW_MAX_COMPLETED_SHRINK": "0.3", "SIW_DUCKDB_MEMORY": "3GB"}.get(name, "other"))
     assert current(project) != before
 
 
