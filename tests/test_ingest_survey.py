@@ -57,6 +57,29 @@ def test_quoted_line_breaks_keep_physical_line_numbers(dirs):
     assert fault == ("dataset.csv", 6, 3, "q2", "7", "unknown_code")
 
 
+def test_a_large_wave_keeps_its_line_numbers_and_writes_its_answers_in_order(dirs):
+    # More records than one DuckDB row group, read in parallel: the line numbers and the answers'
+    # order come from the file's order kept throughout, not from a sort (export.py, write.py).
+    landing, data = dirs
+    template = answered_row(1)
+    data_rows = [{**template, "respondentid": str(i), "q13_open": "a\r\nb" if i % 997 == 0 else "x"}
+                 for i in range(1, 130_001)]
+    write_wave(landing / "survey/wave=2020-06", data_rows, encoding="utf-8")
+    reader(landing, data).read()
+    wave = data / "raw/survey/wave=2020-06"
+    expected, line = [], 2
+    for row in data_rows:
+        expected.append((line, int(row["respondentid"])))
+        line += 1 + row["q13_open"].count("\n")
+    assert fetch(f"SELECT line, respondentid FROM '{wave}/respondents.parquet' ORDER BY line") == expected
+    # in the file's order, each answer after the one before it by (line, variable)
+    ((answers, out_of_order),) = fetch(f"""
+        SELECT count(*), count(*) FILTER (WHERE line < before_line OR (line = before_line AND variable <= before))
+        FROM (SELECT line, variable, lag(line) OVER () AS before_line, lag(variable) OVER () AS before
+              FROM '{wave}/answers.parquet')""")
+    assert answers > 130_000 * 10 and out_of_order == 0
+
+
 def test_row_faults_are_quarantined_with_variable_value_and_rule(dirs):
     landing, data = dirs
     data_rows = rows(60) + [answered_row(3001, q2="7"), answered_row(3002, kommune="999"),

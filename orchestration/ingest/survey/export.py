@@ -119,19 +119,26 @@ def load_dataset(con: duckdb.DuckDBPyConnection, utf8_path: Path, delimiter: str
     reader = (f"read_csv('{utf8_path}', delim='{delim}', quote='\"', escape='\"', header=true, "
               f"columns={positional!r}, strict_mode=true, null_padding=false, max_line_size=4000000)")
     if excel_lines:  # the Excel reader wrote the sheet row number as the last field
-        line = f"CAST(c{len(header)} AS BIGINT)"
+        statements = [f"CREATE TABLE ds AS SELECT CAST(c{len(header)} AS BIGINT) AS _line, {select} FROM {reader}"]
     else:
-        # A quoted field may hold line breaks: the physical line of record n is n + 1 plus
-        # the line breaks inside all records before it.
+        # A quoted field may hold line breaks: the physical line of record n is n + 1 plus the line
+        # breaks inside all records before it. The running sum is taken over a narrow table and
+        # joined back by position: a window over the wide rows would sort all of them (at 2.3
+        # million invited it took half of the wave's ingestion, BENCHMARKS.md). Order holds
+        # throughout: DuckDB keeps insertion order (preserve_insertion_order, which the reader sets).
+        any_break = " OR ".join(f"contains(c{i}, chr(10))" for i in range(len(header)))
         breaks = " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
                             for i in range(len(header)))
-        line = (f"CAST(_rn + 1 + coalesce(sum({breaks}) OVER (ORDER BY _rn ROWS BETWEEN UNBOUNDED PRECEDING "
-                f"AND 1 PRECEDING), 0) AS BIGINT)")
+        statements = [
+            f"CREATE TABLE ds_records AS SELECT row_number() OVER () AS _rn, "
+            f"CASE WHEN {any_break} THEN {breaks} ELSE 0 END AS _breaks, {select} FROM {reader}",
+            "CREATE TABLE ds_lines AS SELECT CAST(_rn + 1 + coalesce(sum(_breaks) OVER (ORDER BY _rn ROWS BETWEEN "
+            "UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS _line FROM ds_records ORDER BY _rn",
+            "CREATE VIEW ds AS SELECT l._line, r.* EXCLUDE (_rn, _breaks) FROM ds_records r POSITIONAL JOIN ds_lines l",
+        ]
     try:
-        con.execute(f"""
-            CREATE TABLE ds AS
-            WITH src AS (SELECT row_number() OVER () AS _rn, * FROM {reader})
-            SELECT {line} AS _line, {select} FROM src ORDER BY _rn""")
+        for statement in statements:
+            con.execute(statement)
     except duckdb.OutOfMemoryException as error:
         # Not the file's fault: a refusal would report good data as bad and keep it out.
         raise RuntimeError(f"{source}: reading it needs more memory than DuckDB's bound (SIW_DUCKDB_MEMORY); "

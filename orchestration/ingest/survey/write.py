@@ -54,8 +54,10 @@ def write_wave(con: duckdb.DuckDBPyConnection, wave: WaveShape, wave_id: str, ta
                files: list[LandingFile], dropped: list[str], notes: list[str], study_sha256: str) -> None:
     """Write the wave into ``target`` (replaced whole); ``key`` keys the pseudonyms."""
     _describe_tables(con, wave, dropped, notes)
-    answer_vars = [n for n in con.execute("DESCRIBE ds").df()["column_name"]
-                   if n != "_line" and n not in wave.respondent.columns]
+    # In name order: with ds in line order and insertion order kept, the answers come out sorted by
+    # (line, variable) without a sort of every answer (30 s a wave at 2.3 million invited).
+    answer_vars = sorted(n for n in con.execute("DESCRIBE ds").df()["column_name"]
+                         if n != "_line" and n not in wave.respondent.columns)
     unpivot_list = ", ".join(f'"{n}"' for n in answer_vars)
     wave_sql = f"'{wave_id}'"
     file_name = wave.dataset.name + ("#Dataset" if wave.dataset.suffix.lower() == ".xlsx" else "")
@@ -79,8 +81,7 @@ def write_wave(con: duckdb.DuckDBPyConnection, wave: WaveShape, wave_id: str, ta
             FROM rows r ORDER BY r.line""", out / "respondents.parquet")
         answers = (f"""SELECT {wave_sql} AS wave_id, line, variable, value FROM (
                 UNPIVOT (SELECT _line AS line, {unpivot_list} FROM ds)
-                ON {unpivot_list} INTO NAME variable VALUE value)
-            ORDER BY line, variable""" if answer_vars else
+                ON {unpivot_list} INTO NAME variable VALUE value)""" if answer_vars else
                    f"SELECT {wave_sql} AS wave_id, CAST(NULL AS BIGINT) AS line, CAST(NULL AS VARCHAR) AS "
                    "variable, CAST(NULL AS VARCHAR) AS value WHERE false")
         copy_to_parquet(con, answers, out / "answers.parquet")
