@@ -19,7 +19,7 @@ from pydantic import Field
 
 from orchestration.adapters import DbtCli
 from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, byte_size, environment, get_settings
-from orchestration.dbt.waves import mark_pending, plan_build, record_good_build
+from orchestration.dbt.waves import WavePlan, mark_pending, plan_build, record_good_build
 from orchestration.duck import read_only
 from orchestration.warehouse_lock import holding_warehouse_lock
 
@@ -80,14 +80,17 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     build of the whole project that passes becomes the next one's starting point.
     """
     settings = get_settings()
-    plan, threads = plan_build(settings, config.full_refresh), dbt_threads(settings)
-    context.log.info(f"dbt build: {plan.describe()}; {threads} thread{'s' if threads > 1 else ''}")
+    plan = plan_build(settings, config.full_refresh)
+    serial = one_node_at_a_time(settings, plan)
+    context.log.info(f"dbt build: {plan.describe()}"
+                     + ("; one node at a time (the raw survey set is large for SIW_DUCKDB_MEMORY)" if serial else ""))
     mark_pending(settings, plan)
     whole = (context.selected_asset_keys == context.assets_def.keys
              and context.selected_asset_check_keys == context.assets_def.check_keys)
     with run_target(settings, context.run_id) as target:
         with environment(plan.env):  # dbt starts inside cli()
-            invocation = dbt.cli(["build", *plan.args, "--threads", str(threads)], context=context, target_path=target)
+            invocation = dbt.cli(["build", *plan.args, *(["--threads", "1"] if serial else [])], context=context,
+                                 target_path=target)
         if settings.engine != "duckdb":
             # No row counts on Spark: they would start a second Spark session in this process, next
             # to dbt's, on the same single-user (Derby) metastore.
@@ -103,15 +106,13 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
 # (both ran out of memory at 2.3 million invited, and at 230,000 under a 200 MB bound), while on
 # two cores one large query already keeps both busy (BENCHMARKS.md, issue 23).
 SERIAL_ABOVE_SHARE_OF_MEMORY = 1 / 8
-DBT_THREADS = 2  # profiles.yml's
 
 
-def dbt_threads(settings: Settings) -> int:
-    """dbt's threads for a build of this data folder: 1 when the raw survey set is large for the memory bound."""
-    if settings.engine != "duckdb":
-        return DBT_THREADS
-    raw = sum(p.stat().st_size for p in (settings.raw_dir / "survey").rglob("*.parquet"))
-    return 1 if raw > byte_size(settings.duckdb_memory) * SERIAL_ABOVE_SHARE_OF_MEMORY else DBT_THREADS
+def one_node_at_a_time(settings: Settings, plan: WavePlan) -> bool:
+    """Whether dbt runs one node at a time (else the profile's threads): on DuckDB, when the raw
+    survey set is large for its memory bound."""
+    return (settings.engine == "duckdb"
+            and plan.raw_bytes > byte_size(settings.duckdb_memory) * SERIAL_ABOVE_SHARE_OF_MEMORY)
 
 
 def with_row_counts_after(invocation: DbtCliInvocation, warehouse: Path) -> Iterator:

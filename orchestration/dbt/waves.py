@@ -33,6 +33,7 @@ class WavePlan:
     waves: tuple[str, ...] | None
     versions: dict[str, str]  # each wave's raw version now
     code: str  # the dbt project's digest now
+    raw_bytes: int = 0  # the raw survey set's size now
 
     @property
     def args(self) -> list[str]:
@@ -53,11 +54,12 @@ class WavePlan:
         return f"waves rebuilt: {', '.join(self.waves) or 'none (no wave changed)'}"
 
 
-def raw_versions(raw_dir: Path) -> dict[str, str]:
-    """Each survey wave's raw version: a digest of its raw set's files by name, size and modification
-    time (as the landing zone's fingerprint has it: any write of a file gives a new version, with no
-    need to read gigabytes at the top sizes)."""
-    versions = {}
+def raw_versions(raw_dir: Path) -> tuple[dict[str, str], int]:
+    """Each survey wave's raw version, and the raw survey set's size in bytes. A version is a digest
+    of the wave's raw set's files by name, size and modification time (as the landing zone's
+    fingerprint has it: any write of a file gives a new version, with no need to read gigabytes at
+    the top sizes)."""
+    versions, size = {}, 0
     for folder in sorted((raw_dir / "survey").glob("wave=*")):
         wave_id = folder.name.removeprefix("wave=")
         if not WAVE_ID.fullmatch(wave_id):
@@ -66,7 +68,8 @@ def raw_versions(raw_dir: Path) -> dict[str, str]:
         if files:
             stats = [(str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
             versions[wave_id] = hashlib.sha256(json.dumps(stats).encode()).hexdigest()
-    return versions
+            size += sum(stat[1] for stat in stats)
+    return versions, size
 
 
 def project_digest() -> str:
@@ -98,16 +101,16 @@ def write_record(settings: Settings, record: dict) -> None:
 
 def plan_build(settings: Settings, full_refresh: bool = False) -> WavePlan:
     """The plan of the next build of this data folder (``full_refresh`` forces one)."""
-    versions, code = raw_versions(settings.raw_dir), project_digest()
+    (versions, raw_bytes), code = raw_versions(settings.raw_dir), project_digest()
     record = read_record(settings)
     if full_refresh or not record or record.get("code") != code or not settings.engine_warehouse.exists():
-        return WavePlan(True, None, versions, code)
+        return WavePlan(True, None, versions, code, raw_bytes)
     pending = record.get("pending", [])
     if pending == "all":
-        return WavePlan(False, None, versions, code)
+        return WavePlan(False, None, versions, code, raw_bytes)
     before = record.get("waves", {})
     changed = {w for w, v in versions.items() if before.get(w) != v} | (set(before) - set(versions)) | set(pending)
-    return WavePlan(False, tuple(sorted(changed)), versions, code)
+    return WavePlan(False, tuple(sorted(changed)), versions, code, raw_bytes)
 
 
 def mark_pending(settings: Settings, plan: WavePlan) -> None:
