@@ -46,6 +46,34 @@ def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(buil
     assert "marts/fct_survey_response" not in materialized
 
 
+def test_a_grain_test_in_slices_finds_a_repeated_answer_in_every_slice(built):
+    # fct_answer's grain test runs as four aggregates, by line % 4 (tests/generic/unique_combination.sql):
+    # one answer repeated in each slice gives four failures.
+    _landing, data = built
+    answers = data / "raw/survey/wave=2020-06/answers.parquet"
+    repeated = answers.with_suffix(".dup")
+    with duckdb.connect() as con:
+        base = f"(SELECT wave_id, line FROM read_parquet('{data}/raw/survey/wave=2020-06/respondents.parquet') " \
+               "WHERE record_status = 'current' AND statoverall = 4)"
+        con.execute(f"""COPY (SELECT * FROM read_parquet('{answers}') UNION ALL
+            SELECT * FROM (SELECT a.* FROM read_parquet('{answers}') a SEMI JOIN {base} b USING (wave_id, line)
+                           WHERE a.variable = 'q2' AND a.value IS NOT NULL
+                           QUALIFY row_number() OVER (PARTITION BY a.line % 4 ORDER BY a.line) = 1))
+            TO '{repeated}' (FORMAT parquet)""")
+    os.replace(repeated, answers)
+    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
+
+    def dbt(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "orchestration.config", DBT, *args, "--profiles-dir", ".",
+                               "--target-path", str(data / "dbt_test"), "--log-path", str(data / "dbt_test")],
+                              cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+
+    # the views over this copy's raw files (the copied ones name the session build's folder)
+    assert dbt("run", "--select", "stg_survey__answers", "int_survey__base_answers", "fct_answer").returncode == 0
+    run = dbt("test", "--select", "unique_combination_fct_answer_wave_id__line__variable")
+    assert run.returncode == 1 and "Got 4 results, configured to fail if != 0" in run.stdout, run.stdout[-2000:]
+
+
 def test_docs_generate_covers_every_model(built):
     _landing, data = built
     env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
