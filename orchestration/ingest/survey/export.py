@@ -107,7 +107,8 @@ def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> L
 
 def load_dataset(con: duckdb.DuckDBPyConnection, utf8_path: Path, delimiter: str, header: list[str],
                  source: Path, excel_lines: bool = False) -> None:
-    """Load a dataset (all text) into table ``ds`` with its physical line number ``_line``."""
+    """Load a dataset (all text) into ``ds`` (a table, or for a CSV export a view of two) with its
+    physical line number ``_line``, in the file's order."""
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise SourceRefused(source, f"has the column {dupes[0]!r} more than once")
