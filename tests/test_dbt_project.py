@@ -17,6 +17,14 @@ from orchestration.definitions import defs
 DBT = str(Path(sys.executable).parent / "dbt")
 
 
+def dbt_by_hand(data: Path, target: Path, *args: str) -> subprocess.CompletedProcess:
+    """A dbt command on the data folder ``data`` in the project's environment, its artifacts and log in ``target``."""
+    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run([sys.executable, "-m", "orchestration.config", DBT, *args, "--profiles-dir", ".",
+                           "--target-path", str(target), "--log-path", str(target)],
+                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+
+
 def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(built, instance, capsys):
     landing, data = built
     published = data / "published" / "report.duckdb"
@@ -61,26 +69,18 @@ def test_a_grain_test_in_slices_finds_a_repeated_answer_in_every_slice(built):
                            QUALIFY row_number() OVER (PARTITION BY a.line % 4 ORDER BY a.line) = 1))
             TO '{repeated}' (FORMAT parquet)""")
     os.replace(repeated, answers)
-    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
-
-    def dbt(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "orchestration.config", DBT, *args, "--profiles-dir", ".",
-                               "--target-path", str(data / "dbt_test"), "--log-path", str(data / "dbt_test")],
-                              cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
-
+    target = data / "dbt_test"
     # the views over this copy's raw files (the copied ones name the session build's folder)
-    assert dbt("run", "--select", "stg_survey__answers", "int_survey__base_answers", "fct_answer").returncode == 0
-    run = dbt("test", "--select", "unique_combination_fct_answer_wave_id__line__variable")
+    assert dbt_by_hand(data, target, "run", "--select", "stg_survey__answers", "int_survey__base_answers",
+                       "fct_answer").returncode == 0
+    run = dbt_by_hand(data, target, "test", "--select", "unique_combination_fct_answer_wave_id__line__variable")
     assert run.returncode == 1 and "Got 4 results, configured to fail if != 0" in run.stdout, run.stdout[-2000:]
 
 
 def test_docs_generate_covers_every_model(built):
     _landing, data = built
-    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
     target = data / "dbt_docs"
-    subprocess.run([sys.executable, "-m", "orchestration.config", DBT, "docs", "generate", "--profiles-dir", ".",
-                    "--target-path", str(target)],
-                   cwd=DBT_PROJECT_DIR, env=env, check=True, capture_output=True)
+    dbt_by_hand(data, target, "docs", "generate").check_returncode()
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     models = {n for n, node in manifest["nodes"].items() if node["resource_type"] == "model"}
