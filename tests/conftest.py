@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
 from orchestration import pipeline
 from orchestration.config import PROJECT_ROOT
@@ -122,13 +123,20 @@ def refresh_once(root: Path, tree: Path) -> Build:
     build = Build(root / "landing", root / "data", root / "dagster_home")
     shutil.copytree(tree, build.landing)
     build.home.mkdir()
-    with pytest.MonkeyPatch.context() as env, dg.instance_for_test(temp_dir=str(build.home)) as inst:
+    with pytest.MonkeyPatch.context() as env, project_instance(build.home) as inst:
         env.setenv("SIW_LANDING_DIR", str(build.landing))
         env.setenv("SIW_DATA_DIR", str(build.data))
         env.setenv("SIW_REPORT", "off")
         env.setattr(dg.DagsterInstance, "get", staticmethod(lambda: inst))
         assert pipeline.run(allow_sample=False) == 0
     return build
+
+
+def project_instance(home: Path):
+    """A test instance in ``home`` on the storage dagster.yaml names (``orchestration.adapters.SqliteStorage``)."""
+    storage = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))["storage"]
+    storage["custom"]["config"]["base_dir"] = str(home)
+    return dg.instance_for_test(temp_dir=str(home), overrides={"storage": storage})
 
 
 @pytest.fixture
@@ -140,7 +148,7 @@ def instance(request, tmp_path, monkeypatch):
     else:
         home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    with dg.instance_for_test(temp_dir=str(home)) as inst:
+    with project_instance(home) as inst:
         monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: inst))
         yield inst
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.adapters import DbtCli, free_pool_slots
-from orchestration.config import DBT_PROJECT_DIR, REPORTS_DIR
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+from orchestration.adapters import DbtCli, SqliteEventLog, free_pool_slots
+from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, REPORTS_DIR
 
 
 def test_the_dbt_resource_starts_dbt_without_its_version_subprocess_or_an_in_process_adapter():
@@ -38,3 +40,36 @@ def test_the_evidence_patch_is_applied_to_every_file_it_names():
     for name in ("src/build-parquet.js", "src/client-duckdb/node.js", "src/client-duckdb/browser.js"):
         assert f"'{name}'" in script, name
         assert "/* siw-offline-parquet */" in (root / name).read_text(encoding="utf-8"), name
+
+
+@dg.asset
+def _one_asset() -> int:
+    return 1
+
+
+def test_the_instance_of_dagster_yaml_stores_events_on_connections_it_keeps_open(tmp_path, monkeypatch):
+    assert list(inspect.signature(SqliteEventLogStorage._connect).parameters) == ["self", "shard"]
+    (tmp_path / "dagster.yaml").write_bytes((PROJECT_ROOT / "dagster.yaml").read_bytes())
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    instance = dg.DagsterInstance.get()
+    storage = instance.event_log_storage
+    assert isinstance(storage, SqliteEventLog)
+    result = dg.materialize([_one_asset], instance=instance)
+    assert result.success
+    assert instance.get_latest_materialization_event(_one_asset.key).run_id == result.run_id  # the index shard
+    with storage.run_connection(result.run_id) as conn:
+        first = conn.connection.dbapi_connection
+    with storage.run_connection(result.run_id) as conn:
+        assert conn.connection.dbapi_connection is first  # the same SQLite connection, still open
+
+    for n in range(SqliteEventLog.KEPT):  # other databases push the run's out of those kept open
+        with storage.run_connection(f"other-{n}"):
+            pass
+    assert result.run_id not in storage._engines  # noqa: SLF001
+    assert {e.dagster_event_type for e in storage.get_logs_for_run(result.run_id) if e.dagster_event} >= {
+        dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.RUN_SUCCESS}  # read again on a new one
+
+    storage.wipe()  # closes its connections before deleting the files: a new run stores as before
+    assert storage.get_logs_for_run(result.run_id) == []
+    assert dg.materialize([_one_asset], instance=instance).success
+    instance.dispose()
