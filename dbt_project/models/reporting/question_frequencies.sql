@@ -10,14 +10,17 @@ with closed as (
     where kind = 'coded' and not is_system and not is_identifying and {{ in_rebuilt_waves('wave_id') }}
 ),
 
+-- Each respondent segment's answers are counted first and the segments' cells ('alle' and its
+-- own) summed from those counts: joining every answer to its segments before counting doubles the
+-- largest table's rows, on a condition no hash join can take (BENCHMARKS.md).
 answers as (
-    select a.wave_id, s.segment, a.variable, cast(a.export_code as string) as value
+    select a.wave_id, a.segment, a.variable, cast(a.export_code as string) as value, count(*) as n
     from {{ ref('fct_answer') }} as a
     inner join closed as c
         on a.wave_id = c.wave_id and a.variable = c.variable
-    {{ in_segments('a') }}
     -- said again on the answers: only a constant filter prunes the other waves' raw files
     where {{ in_rebuilt_waves('a.wave_id') }}
+    group by a.wave_id, a.segment, a.variable, cast(a.export_code as string)
 ),
 
 labelled as (
@@ -43,12 +46,13 @@ grid as (
 ),
 
 counted as (
-    select wave_id, segment, variable, value, count(*) as n
-    from answers
-    group by wave_id, segment, variable, value
+    select a.wave_id, s.segment, a.variable, a.value, cast(sum(a.n) as bigint) as n
+    from answers as a
+    {{ in_segments('a') }}
+    group by a.wave_id, s.segment, a.variable, a.value
 ),
 
-{{ suppressed_cells('bases', 'select wave_id, segment, variable, count(*) as n_base from answers group by wave_id, segment, variable', ['wave_id', 'variable']) }},
+{{ suppressed_cells('bases', 'select wave_id, segment, variable, cast(sum(n) as bigint) as n_base from counted group by wave_id, segment, variable', ['wave_id', 'variable']) }},
 
 filled as (
     select g.wave_id, g.segment, c.question, g.variable, g.value, g.value_label,
