@@ -63,10 +63,13 @@ $(NODE_INSTALLED): reports/package.json reports/package-lock.json reports/script
 	cd reports && npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The pinned packages; and the project's own modules importable by the venv's tools with or without
+# PYTHONPATH (Dagster's CLI loads the instance's storage class, dagster.yaml, from orchestration.adapters).
 $(INSTALLED): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(BIN)/uv pip sync --python $(BIN)/python --compile-bytecode requirements.lock
+	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "siw-project.pth").write_text("$(CURDIR)\n")'
 	touch $@
 
 manifest: $(MANIFEST)

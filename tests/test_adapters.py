@@ -4,6 +4,7 @@ hold for the pinned versions: each test fails when a new version changes what th
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,9 @@ def test_the_instance_of_dagster_yaml_stores_events_on_connections_it_keeps_open
     assert storage.get_logs_for_run(result.run_id) == []
     assert dg.materialize([_one_asset], instance=instance).success
     instance.dispose()
+
+    # Dagster's own tools load the same instance outside the project and without PYTHONPATH.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    loaded = subprocess.run([sys.executable, "-c", "import dagster as dg; print(type(dg.DagsterInstance.get()."
+                             "event_log_storage).__name__)"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert loaded.stdout.strip() == "SqliteEventLog", loaded.stderr[-2000:]
