@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+PROJECT_PATH := $(VENV)/.project-path
 NODE_INSTALLED := reports/node_modules/.installed
 MANIFEST := dbt_project/target/manifest.json
 
@@ -55,7 +56,7 @@ bench: install manifest $(DAGSTER_HOME)/dagster.yaml
 sample: install
 	$(BIN)/python -m orchestration.sample_exports --out "$${SIW_LANDING_DIR:-$(SIW_DATA_DIR)/landing}"
 
-install: $(INSTALLED) $(NODE_INSTALLED)
+install: $(INSTALLED) $(PROJECT_PATH) $(NODE_INSTALLED)
 
 # Evidence and its packages from the committed lock (npm install: npm ci trips on other
 # platforms' optional packages); postinstall applies reports/scripts/offline-parquet.mjs.
@@ -63,12 +64,15 @@ $(NODE_INSTALLED): reports/package.json reports/package-lock.json reports/script
 	cd reports && npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The pinned packages; and the project's own modules importable by the venv's tools with or without
-# PYTHONPATH (Dagster's CLI loads the instance's storage class, dagster.yaml, from orchestration.adapters).
 $(INSTALLED): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(BIN)/uv pip sync --python $(BIN)/python --compile-bytecode requirements.lock
+	touch $@
+
+# The project's own modules importable by the venv's tools with or without PYTHONPATH (Dagster's CLI
+# loads the instance's storage class, dagster.yaml, from orchestration.adapters).
+$(PROJECT_PATH): $(INSTALLED)
 	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "siw-project.pth").write_text("$(CURDIR)\n")'
 	touch $@
 
