@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from orchestration import pipeline
-from orchestration.config import PROJECT_ROOT
+from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.publish.assets import DBT_TABLES
 from orchestration.sample_exports import survey_labels, survey_structure, survey_variables, write_landing_tree
 
@@ -160,6 +160,17 @@ def built(dirs, sample_build, instance):
     shutil.copytree(sample_build.landing, landing, dirs_exist_ok=True)
     shutil.copytree(sample_build.data, data, dirs_exist_ok=True)
     return landing, data
+
+
+DBT = str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_by_hand(data: Path, target: Path, *args: str) -> subprocess.CompletedProcess:
+    """A dbt command on the data folder ``data`` in the project's environment, its artifacts and log in ``target``."""
+    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run([sys.executable, "-m", "orchestration.config", DBT, *args, "--profiles-dir", ".",
+                           "--target-path", str(target), "--log-path", str(target)],
+                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
 
 
 def query_db(path: Path, sql: str, frame: bool = False):

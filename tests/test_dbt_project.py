@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 
+from conftest import dbt_by_hand
 from orchestration import pipeline
-from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.config import DBT_PROJECT_DIR
 from orchestration.definitions import defs
-
-DBT = str(Path(sys.executable).parent / "dbt")
-
-
-def dbt_by_hand(data: Path, target: Path, *args: str) -> subprocess.CompletedProcess:
-    """A dbt command on the data folder ``data`` in the project's environment, its artifacts and log in ``target``."""
-    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
-    return subprocess.run([sys.executable, "-m", "orchestration.config", DBT, *args, "--profiles-dir", ".",
-                           "--target-path", str(target), "--log-path", str(target)],
-                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
-
 
 def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(built, instance, capsys):
     landing, data = built

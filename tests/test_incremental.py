@@ -7,19 +7,17 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import duckdb
 import pytest
 
 from orchestration import pipeline
-from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, REBUILD_WAVES, byte_size, get_settings
+from orchestration.config import REBUILD_WAVES, byte_size, get_settings
 from orchestration.dbt.assets import one_node_at_a_time
 from orchestration.dbt.waves import RECORD, mark_pending, plan_build, record_good_build
 from orchestration.duck import spark_table_query
 from orchestration.sample_exports import write_landing_tree
-from conftest import published_tables
+from conftest import dbt_by_hand, published_tables
 
 # --- the plan ------------------------------------------------------------------------------------
 
@@ -140,10 +138,7 @@ def warehouse_tables(path) -> dict[str, list]:
 
 def full_refresh(data) -> None:
     """`dbt build --full-refresh` by hand on the data folder ``data``."""
-    env = {**os.environ, "SIW_DATA_DIR": str(data), "PYTHONPATH": str(PROJECT_ROOT)}
-    run = subprocess.run([sys.executable, "-m", "orchestration.config", str(PROJECT_ROOT / ".venv/bin/dbt"), "build",
-                          "--full-refresh", "--profiles-dir", ".", "--target-path", str(data / "dbt" / "by-hand")],
-                         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    run = dbt_by_hand(data, data / "dbt" / "by-hand", "build", "--full-refresh")
     assert run.returncode == 0, run.stdout[-3000:]
 
 

@@ -10,22 +10,18 @@ scipy from a handful of discordant pairs to tens of thousands.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import duckdb
 import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from conftest import query_db
-from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, get_settings
+from conftest import dbt_by_hand, query_db
+from orchestration.config import get_settings
 from orchestration.ingest.pseudonym import hmac_python
 from test_reporting_numbers import analysis_base, export, metric_flags, wilson
 
 WAVES = ("2020-06", "2021-03")
-DBT = os.path.join(os.path.dirname(sys.executable), "dbt")
 
 
 def expected_panel(landing) -> pd.DataFrame:
@@ -140,11 +136,9 @@ MCNEMAR_CASES = [(0, 0), (0, 1), (0, 7), (3, 5), (5, 5), (1, 10), (12, 30), (40,
 def test_the_exact_mcnemar_p_equals_scipy_from_a_few_to_thousands_of_discordant_pairs(tmp_path):
     """The macro's binomial sum (macros/metrics.sql, mcnemar_exact_p) run by dbt on DuckDB."""
     cells = " union all ".join(f"select {i} as id, {b} as b, {c} as c" for i, (b, c) in enumerate(MCNEMAR_CASES))
-    env = {**os.environ, "SIW_DATA_DIR": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT)}
-    shown = subprocess.run([sys.executable, "-m", "orchestration.config", DBT, "show", "--profiles-dir", ".",
-                            "--quiet", "--output", "json", "--limit", "100", "--target-path", str(tmp_path / "target"),
-                            "--inline", f"with cells as ({cells}) {{{{ mcnemar_exact_p('cells', ['id']) }}}}"],
-                           cwd=DBT_PROJECT_DIR, env=env, check=True, capture_output=True, text=True)
+    shown = dbt_by_hand(tmp_path, tmp_path / "target", "show", "--quiet", "--output", "json", "--limit", "100",
+                        "--inline", f"with cells as ({cells}) {{{{ mcnemar_exact_p('cells', ['id']) }}}}")
+    shown.check_returncode()
     rows = {r["id"]: r["mcnemar_p"] for r in json.loads(shown.stdout)["show"]}
     assert len(rows) == len(MCNEMAR_CASES)
     for i, (b, c) in enumerate(MCNEMAR_CASES):
