@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster_dbt import DbtCliResource
 
 from orchestration.adapters import DbtCli, SqliteEventLog, free_pool_slots
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, REPORTS_DIR
