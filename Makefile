@@ -71,7 +71,7 @@ $(INSTALLED): requirements.lock
 	touch $@
 
 # The project's own modules importable by the venv's tools with or without PYTHONPATH (Dagster's CLI
-# loads the instance's storage class, dagster.yaml, from orchestration.adapters).
+# loads the instance's storage class, dagster.yaml, from orchestration.instance_storage).
 $(PROJECT_PATH): $(INSTALLED)
 	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "siw-project.pth").write_text("$(CURDIR)\n")'
 	touch $@

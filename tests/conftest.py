@@ -133,7 +133,7 @@ def refresh_once(root: Path, tree: Path) -> Build:
 
 
 def project_instance(home: Path):
-    """A test instance in ``home`` on the storage dagster.yaml names (``orchestration.adapters.SqliteStorage``)."""
+    """A test instance in ``home`` on the storage dagster.yaml names (``orchestration.instance_storage.SqliteStorage``)."""
     storage = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))["storage"]
     storage["custom"]["config"]["base_dir"] = str(home)
     return dg.instance_for_test(temp_dir=str(home), overrides={"storage": storage})

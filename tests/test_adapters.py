@@ -13,7 +13,8 @@ import dagster as dg
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster_dbt import DbtCliResource
 
-from orchestration.adapters import DbtCli, SqliteEventLog, free_pool_slots
+from orchestration.adapters import DbtCli, free_pool_slots
+from orchestration.instance_storage import SqliteEventLog
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, REPORTS_DIR
 
 
