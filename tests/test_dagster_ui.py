@@ -51,11 +51,12 @@ def page_text(port: int, path: str, profile) -> str:
 
 
 @pytest.fixture
-def dev_server(dirs, sample_tree, tmp_path):
+def dev_server(dirs, sample_tree, tmp_path, monkeypatch):
     """`make dev` in a session of its own (its process group, as a terminal runs it): (make, port, home)."""
     landing, data = dirs
     shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
     home = tmp_path / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # dagster.yaml's storage is under $DAGSTER_HOME, here too
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "SIW_AUTOMATION": "off", "PYTHONPATH": str(PROJECT_ROOT)}
     make = subprocess.Popen(["make", "-s", "dev", f"DEV_PORT={port}"], cwd=PROJECT_ROOT, env=env,

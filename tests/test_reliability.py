@@ -188,12 +188,13 @@ def test_fuzzed_case_file(tmp_path_factory, sample_tree, damage):
 
 
 @pytest.fixture
-def run_env(dirs, sample_tree, tmp_path):
+def run_env(dirs, sample_tree, tmp_path, monkeypatch):
     """The environment of `make run` in a process of its own, and the Dagster instance those runs use."""
     landing, data = dirs
     shutil.copytree(sample_tree, landing, dirs_exist_ok=True)
     home = tmp_path / "dagster_home"
     home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # dagster.yaml's storage is under $DAGSTER_HOME, here too
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     with dg.DagsterInstance.from_config(str(home)) as instance:  # creates the storage the runs then share
         yield {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}, data, instance
