@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import dagster as dg
 import pytest
 
 from orchestration.config import DEV_PSEUDONYM_KEY, PROJECT_ROOT, get_settings
@@ -81,3 +82,35 @@ def test_the_definitions_load_in_a_python_c_process():
     loaded = subprocess.run([sys.executable, "-c", "import orchestration.definitions; print('loaded')"],
                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0 and loaded.stdout.strip().endswith("loaded"), loaded.stderr[-2000:]
+
+
+def test_great_expectations_is_imported_only_when_a_gate_follows_in_the_same_process():
+    """Loading the code location leaves Great Expectations out (about 3 s); the dbt step of a run that
+    publishes in its own process starts importing it in the background, which the gate then finds."""
+    script = ("import sys, threading; import orchestration.definitions\n"
+              "print('before', 'great_expectations' in sys.modules)\n"
+              "from orchestration.quality.publication_gate import import_in_background\n"
+              "import_in_background()\n"
+              "[t.join() for t in threading.enumerate() if t.name == 'import-great-expectations']\n"
+              "print('after', 'great_expectations' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ["before", "False", "after", "True"], done.stderr[-2000:]
+
+
+def test_the_dbt_step_warms_the_gate_only_when_the_publication_runs_in_its_process():
+    from orchestration.dbt.assets import publication_follows_in_this_process
+    from orchestration.publish.assets import PUBLISHED
+
+    seen = []
+
+    @dg.asset
+    def probe(context):
+        seen.append(publication_follows_in_this_process(context))
+
+    @dg.asset(key=PUBLISHED, deps=[probe])
+    def published() -> None:
+        pass
+
+    assert dg.materialize([probe, published]).success
+    assert dg.materialize([probe, published], selection=[probe.key]).success
+    assert seen == [True, False]

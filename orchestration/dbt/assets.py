@@ -21,6 +21,8 @@ from orchestration.adapters import DbtCli
 from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, byte_size, environment, get_settings
 from orchestration.dbt.waves import WavePlan, mark_pending, plan_build, record_good_build
 from orchestration.duck import read_only
+from orchestration.publish.assets import PUBLISHED
+from orchestration.quality.publication_gate import import_in_background
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -85,6 +87,8 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     context.log.info(f"dbt build: {plan.describe()}"
                      + ("; one node at a time (the raw survey set is large for SIW_DUCKDB_MEMORY)" if serial else ""))
     mark_pending(settings, plan)
+    if publication_follows_in_this_process(context):
+        import_in_background()
     whole = (context.selected_asset_keys == context.assets_def.keys
              and context.selected_asset_check_keys == context.assets_def.check_keys)
     with run_target(settings, context.run_id) as target:
@@ -99,6 +103,16 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
             yield from with_row_counts_after(invocation, settings.warehouse_path)
     if whole:  # reached only when dbt passed (a failure raises above)
         record_good_build(settings, plan)
+
+
+# Executors that run every step in the run's own process (make run's execute_in_process is the second).
+IN_PROCESS_EXECUTORS = {dg.in_process_executor.name, "execute_in_process_executor"}
+
+
+def publication_follows_in_this_process(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run publishes after dbt, in this process (not in a step process of its own)."""
+    return (context.job_def.executor_def.name in IN_PROCESS_EXECUTORS
+            and PUBLISHED in context.job_def.asset_layer.asset_graph.executable_asset_keys)  # of this run's subset
 
 
 # dbt runs one node at a time when the raw survey set is larger than this share of DuckDB's memory

@@ -18,7 +18,7 @@ from orchestration.config import get_settings
 from orchestration.ingest.assets import raw_cases, raw_frame, raw_interviews, raw_survey, survey_waves
 from orchestration.ingest.landing import NO_SURVEY, discover_waves, folder_waves, inside, sha256_of, survey_available
 from orchestration.operations.fingerprint import fingerprint, unchanged_since_last_refresh
-from orchestration.publish.assets import DBT_TABLES, REGISTRIES
+from orchestration.publish.assets import DBT_TABLES, PUBLISHED, REGISTRIES
 
 AUTOMATION_ON = get_settings().automation_on
 SENSOR_DEFAULT = dg.DefaultSensorStatus.RUNNING if AUTOMATION_ON else dg.DefaultSensorStatus.STOPPED
@@ -173,7 +173,6 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
 
 # --- freshness ---------------------------------------------------------------------------------
 
-PUBLISHED = dg.AssetKey(["publish", "report_database"])
 # A nightly refresh that silently stopped shows red: the publication and its tables are at most 26 h old.
 freshness_checks = dg.build_last_update_freshness_checks(
     assets=[PUBLISHED, *[dg.AssetKey(["reporting", t]) for t in DBT_TABLES]],

@@ -127,9 +127,12 @@ def publish(candidate: Path, target: Path) -> None:
         os.close(directory)
 
 
+PUBLISHED = dg.AssetKey(["publish", "report_database"])
+
+
 @dg.multi_asset(
     specs=[dg.AssetSpec(
-        ["publish", "report_database"],
+        PUBLISHED,
         deps=[dg.AssetKey(["reporting", t]) for t in DBT_TABLES],
         group_name="publish",
         owners=OWNERS,
@@ -138,7 +141,7 @@ def publish(candidate: Path, target: Path) -> None:
         description="The published database ($SIW_DATA_DIR/published/report.duckdb): the reporting tables, "
                     "validated in a candidate file by the Great Expectations suites and then swapped in atomically.",
     )],
-    check_specs=[dg.AssetCheckSpec(f"gx_{table}", asset=["publish", "report_database"], blocking=True,
+    check_specs=[dg.AssetCheckSpec(f"gx_{table}", asset=PUBLISHED, blocking=True,
                                    description=f"Great Expectations suite expectations/{table}.json on "
                                                f"reporting.{table} of the candidate publication.")
                  for table in suite_tables()],
@@ -177,7 +180,7 @@ def published_report_database(context: dg.AssetExecutionContext):
         return
     publish(candidate, settings.published_path)
     context.log.info(f"published {settings.published_path}")
-    yield dg.MaterializeResult(asset_key=["publish", "report_database"], check_results=checks, metadata={
+    yield dg.MaterializeResult(asset_key=PUBLISHED, check_results=checks, metadata={
         "path": dg.MetadataValue.path(str(settings.published_path)),
         "storage_version": STORAGE_VERSION,
         "data_docs": dg.MetadataValue.path(str(settings.data_docs_dir / "index.html")),

@@ -3,13 +3,14 @@
 import dagster as dg
 
 from orchestration.config import OWNERS, get_settings
+from orchestration.publish.assets import PUBLISHED
 from orchestration.report.build import build_site
 from orchestration.report.pdf import print_report
 
 
 @dg.asset(
     key=["report", "site"],
-    deps=[dg.AssetKey(["publish", "report_database"])],
+    deps=[PUBLISHED],
     group_name="report",
     owners=OWNERS,
     kinds={"evidence"},
