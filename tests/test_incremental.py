@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 
 import duckdb
@@ -46,6 +47,7 @@ def folder(dirs):
 def test_a_build_rebuilds_only_the_waves_that_changed_or_went(folder):
     data, settings = folder
     assert plan_build(settings).waves == () and not plan_build(settings).full_refresh
+    assert plan_build(settings).args == ["--exclude-resource-type", "unit_test"]  # the code's first build ran them
     deliver(data, "2021-03", b"two, re-delivered")
     deliver(data, "2022-01", b"three")
     assert plan_build(settings).waves == ("2021-03", "2022-01")
@@ -157,7 +159,11 @@ def test_a_redelivered_wave_is_rebuilt_alone_and_a_failed_build_is_caught_up(bui
     shutil.rmtree(landing / "survey" / "wave=2021-03")
     shutil.copytree(other / "survey" / "wave=2021-03", landing / "survey" / "wave=2021-03")
     assert pipeline.run(allow_sample=False) == 0
-    assert "dbt build: waves rebuilt: 2021-03\n" in last_log(data)  # with the profile's threads
+    log = last_log(data)
+    assert "dbt build: waves rebuilt: 2021-03\n" in log  # with the profile's threads
+    # the unit tests ran in the full refresh of this code (the fixture's first build), not again
+    assert re.search(r"^Finished running .* data tests, .* view models", log, re.MULTILINE)
+    assert not re.search(r"^Finished running .*unit test", log, re.MULTILINE)
     incremental = warehouse_tables(data / "warehouse.duckdb")
     by_hand = tmp_path / "by-hand"
     shutil.copytree(data, by_hand)
