@@ -14,8 +14,6 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import openpyxl
-
 from orchestration.errors import SourceRefused
 
 MAX_UNPACKED_BYTES = 2 << 30  # 2 GiB: far above any real export, far below a zip bomb
@@ -37,6 +35,8 @@ def open_workbook(path: Path, required_sheets: tuple[str, ...]):
     packed = max(1, sum(i.compress_size for i in infos))
     if unpacked > MAX_UNPACKED_BYTES or (unpacked > (50 << 20) and unpacked / packed > MAX_RATIO):
         raise SourceRefused(path, f"unpacks to {unpacked:,} bytes from {packed:,}: refused as a zip bomb")
+    import openpyxl  # here, not at the top: 0.25 s of every load of the code location
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for broken files
