@@ -42,6 +42,7 @@ def import_in_background() -> None:
     threading.Thread(target=importlib.import_module, args=("great_expectations",), name="import-great-expectations",
                      daemon=True).start()
 
+
 # The wave-grid tables of a reference list, with the concept whose waves they cover (study.md).
 ITEM_TABLES = {"innovation_types": ("innovation_types", "innovation_types"),
                "partner_types": ("partner_types", "partner_types"),
