@@ -54,3 +54,13 @@ def fail_dead_run(instance: dg.DagsterInstance, run: dg.DagsterRun, reason: str)
     """Mark a run whose worker is gone failed, with the reason, and give back its pool slots."""
     instance.report_run_failed(run, reason)
     free_pool_slots(instance, run.run_id)
+
+
+# Executors that run every step in the run's own process (execute_in_process, as `make run` runs, is the second).
+IN_PROCESS_EXECUTORS = {"in_process", "execute_in_process_executor"}
+
+
+def executes_in_this_process(context: dg.AssetExecutionContext, key: dg.AssetKey) -> bool:
+    """Whether this run materialises ``key`` in this step's process (not in a step process of its own)."""
+    return (context.job_def.executor_def.name in IN_PROCESS_EXECUTORS
+            and key in context.job_def.asset_layer.asset_graph.executable_asset_keys)  # of the run's subset

@@ -26,6 +26,8 @@ DEV_PSEUDONYM_KEY = "siw-development-key-not-secret"
 # (dagster.yaml limits it to one at a time): names every stage uses.
 OWNERS = ["team:data-engineering"]
 WAREHOUSE_POOL = "warehouse"
+# The published database's asset key (the publish stage's asset; the other stages name it by this).
+PUBLISHED_ASSET = ["publish", "report_database"]
 # The engines dbt can build the warehouse on (profiles.yml has a target of each name).
 ENGINES = ("duckdb", "spark")
 # Every setting that changes what a refresh publishes, how or where it is built: a refresh after a

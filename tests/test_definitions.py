@@ -89,23 +89,23 @@ def test_great_expectations_is_imported_only_when_a_gate_follows_in_the_same_pro
     publishes in its own process starts importing it in the background, which the gate then finds."""
     script = ("import sys, threading; import orchestration.definitions\n"
               "print('before', 'great_expectations' in sys.modules)\n"
-              "from orchestration.quality.publication_gate import import_in_background\n"
-              "import_in_background()\n"
-              "[t.join() for t in threading.enumerate() if t.name == 'import-great-expectations']\n"
+              "from orchestration.dbt.assets import import_in_background\n"
+              "import_in_background('great_expectations')\n"
+              "[t.join() for t in threading.enumerate() if t.name == 'import-great_expectations']\n"
               "print('after', 'great_expectations' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert done.stdout.split() == ["before", "False", "after", "True"], done.stderr[-2000:]
 
 
 def test_the_dbt_step_warms_the_gate_only_when_the_publication_runs_in_its_process():
-    from orchestration.dbt.assets import publication_follows_in_this_process
+    from orchestration.adapters import executes_in_this_process
     from orchestration.publish.assets import PUBLISHED
 
     seen = []
 
     @dg.asset
     def probe(context):
-        seen.append(publication_follows_in_this_process(context))
+        seen.append(executes_in_this_process(context, PUBLISHED))
 
     @dg.asset(key=PUBLISHED, deps=[probe])
     def published() -> None:

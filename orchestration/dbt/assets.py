@@ -6,8 +6,10 @@ assets through staging, intermediate and marts to the reporting tables.
 
 
 import contextlib
+import importlib
 import shutil
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,10 @@ from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, Dbt
                          dbt_assets)
 from pydantic import Field
 
-from orchestration.adapters import DbtCli
-from orchestration.config import DBT_PROJECT_DIR, OWNERS, WAREHOUSE_POOL, Settings, byte_size, environment, get_settings
+from orchestration.adapters import DbtCli, executes_in_this_process
+from orchestration.config import DBT_PROJECT_DIR, OWNERS, PUBLISHED_ASSET, WAREHOUSE_POOL, Settings, byte_size, environment, get_settings
 from orchestration.dbt.waves import WavePlan, mark_pending, plan_build, record_good_build
 from orchestration.duck import read_only
-from orchestration.publish.assets import PUBLISHED
-from orchestration.quality.publication_gate import import_in_background
 from orchestration.warehouse_lock import holding_warehouse_lock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -87,8 +87,8 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     context.log.info(f"dbt build: {plan.describe()}"
                      + ("; one node at a time (the raw survey set is large for SIW_DUCKDB_MEMORY)" if serial else ""))
     mark_pending(settings, plan)
-    if publication_follows_in_this_process(context):
-        import_in_background()
+    if executes_in_this_process(context, dg.AssetKey(PUBLISHED_ASSET)):
+        import_in_background("great_expectations")  # the publication gate's, after dbt
     whole = (context.selected_asset_keys == context.assets_def.keys
              and context.selected_asset_check_keys == context.assets_def.check_keys)
     with run_target(settings, context.run_id) as target:
@@ -105,14 +105,14 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
         record_good_build(settings, plan)
 
 
-# Executors that run every step in the run's own process (make run's execute_in_process is the second).
-IN_PROCESS_EXECUTORS = {dg.in_process_executor.name, "execute_in_process_executor"}
+def import_in_background(module: str) -> None:
+    """Start importing ``module`` on a thread of its own, for a step later in this process.
 
-
-def publication_follows_in_this_process(context: dg.AssetExecutionContext) -> bool:
-    """Whether this run publishes after dbt, in this process (not in a step process of its own)."""
-    return (context.job_def.executor_def.name in IN_PROCESS_EXECUTORS
-            and PUBLISHED in context.job_def.asset_layer.asset_graph.executable_asset_keys)  # of this run's subset
+    A refresh in one process (make run) would otherwise import Great Expectations (about 3 s) after
+    dbt, while dbt's subprocess leaves this one mostly idle; the gate then finds it imported (an
+    import under way is waited for, not repeated).
+    """
+    threading.Thread(target=importlib.import_module, args=(module,), name=f"import-{module}", daemon=True).start()
 
 
 # dbt runs one node at a time when the raw survey set is larger than this share of DuckDB's memory

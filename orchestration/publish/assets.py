@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from orchestration.config import (OWNERS, PROJECT_ROOT, WAREHOUSE_POOL, WRITTEN_AT_PUBLICATION, Settings,
+from orchestration.config import (OWNERS, PROJECT_ROOT, PUBLISHED_ASSET, WAREHOUSE_POOL, WRITTEN_AT_PUBLICATION, Settings,
                                   get_settings, published_tables)
 from orchestration.duck import attach_warehouse, read_warehouse
 from orchestration.publish.method_tables import run_check_results, write_ingestion_issues, write_quality_checks
@@ -127,7 +127,7 @@ def publish(candidate: Path, target: Path) -> None:
         os.close(directory)
 
 
-PUBLISHED = dg.AssetKey(["publish", "report_database"])
+PUBLISHED = dg.AssetKey(PUBLISHED_ASSET)
 
 
 @dg.multi_asset(

@@ -10,10 +10,8 @@ previous publication) are suite parameters. Data Docs are written under ``$SIW_D
 from __future__ import annotations
 
 import csv
-import importlib
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,17 +28,6 @@ from orchestration.reference import reference
 # time the Dagster code location would otherwise take to load.
 if TYPE_CHECKING:
     import great_expectations as gx
-
-
-def import_in_background() -> None:
-    """Start importing Great Expectations on a thread of its own, for a gate later in this process.
-
-    A refresh in one process (make run) would otherwise pay the import (about 3 s) after dbt,
-    while dbt's own subprocess leaves this one mostly idle; the gate then finds it imported (an
-    import already under way is waited for, not repeated).
-    """
-    threading.Thread(target=importlib.import_module, args=("great_expectations",), name="import-great-expectations",
-                     daemon=True).start()
 
 
 # The wave-grid tables of a reference list, with the concept whose waves they cover (study.md).

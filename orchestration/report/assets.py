@@ -2,15 +2,14 @@
 
 import dagster as dg
 
-from orchestration.config import OWNERS, get_settings
-from orchestration.publish.assets import PUBLISHED
+from orchestration.config import OWNERS, PUBLISHED_ASSET, get_settings
 from orchestration.report.build import build_site
 from orchestration.report.pdf import print_report
 
 
 @dg.asset(
     key=["report", "site"],
-    deps=[PUBLISHED],
+    deps=[dg.AssetKey(PUBLISHED_ASSET)],
     group_name="report",
     owners=OWNERS,
     kinds={"evidence"},
