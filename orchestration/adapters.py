@@ -10,12 +10,14 @@ longer match.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib.metadata import version
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dagster_dbt import DbtCliResource
+from dagster_dbt.dbt_manifest import read_manifest_path
 from packaging.version import Version
 
 if TYPE_CHECKING:
@@ -39,6 +41,11 @@ class DbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # noqa: ARG002
         return None
+
+
+def dbt_manifest(path: Path) -> Mapping[str, Any]:
+    """The dbt manifest at ``path``, as dagster-dbt read it for the assets (it caches what it reads)."""
+    return read_manifest_path(path)
 
 
 def free_pool_slots(instance: dg.DagsterInstance, run_id: str) -> None:

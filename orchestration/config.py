@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -206,12 +207,16 @@ def byte_size(text: str) -> int:
     return int(float(match.group(1)) * ((1024 if "I" in unit else 1000) ** power))
 
 
-def suppression_limit() -> int:
-    """The disclosure limit, the dbt var ``suppression_limit`` declared in dbt_project.yml."""
+def dbt_var(name: str) -> Any:
+    """A dbt var as dbt_project.yml declares it (the one place of the settings dbt and Python share)."""
     import yaml  # dbt's and Dagster's dependency; imported here, where a setting needs it
 
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return int(project["vars"]["suppression_limit"])
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][name]
+
+
+def suppression_limit() -> int:
+    """The disclosure limit, the dbt var ``suppression_limit``."""
+    return int(dbt_var("suppression_limit"))
 
 
 # The published tables the publish step writes itself (from the raw layer's records and the run's

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 
+import dagster as dg
 import duckdb
 
 from conftest import dbt_by_hand
 from orchestration import pipeline
 from orchestration.config import DBT_PROJECT_DIR
+from orchestration.dbt.row_rules import folded_tests, folds_of_selection
 from orchestration.definitions import defs
 
 def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(built, instance, capsys):
@@ -39,6 +41,56 @@ def test_a_duplicate_key_past_ingestion_fails_its_test_and_stops_downstream(buil
                     and e.event_log_entry.dagster_event.event_type_value == "ASSET_MATERIALIZATION"}
     assert "publish/report_database" not in materialized
     assert "marts/fct_survey_response" not in materialized
+
+
+def check_results(instance) -> dict[str, tuple[bool, dict]]:
+    """Each check of the instance's last run: passed, and its metadata's values."""
+    run = instance.get_runs(limit=1)[0]
+    return {data.check_name: (data.passed, {k: v.value for k, v in data.metadata.items()})
+            for record in instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+            for data in [record.event_log_entry.dagster_event.asset_check_evaluation_data]}
+
+
+def test_a_failing_row_rule_fails_its_own_check_and_stops_downstream(built, instance):
+    # Each model's not_null, accepted_values and within_range tests run as one row_rules test
+    # (tests/generic/row_rules.sql); each still passes or fails its own check.
+    _landing, data = built
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    _folds, every_rule = folded_tests(manifest)
+    results = check_results(instance)  # the session's build
+    assert every_rule and all(results[rule][0] for rule in every_rule)
+    assert results["not_null_fct_answer_line"][1]["folded into"] == "row_rules_fct_answer_"
+    published = data / "published" / "report.duckdb"
+    before = published.read_bytes()
+    respondents = data / "raw/survey/wave=2020-06/respondents.parquet"
+    changed = respondents.with_suffix(".bad")
+    with duckdb.connect() as con:  # a record status that no rule accepts, on one row
+        con.execute(f"COPY (SELECT * REPLACE (CASE WHEN line = (SELECT min(line) FROM read_parquet('{respondents}')) "
+                    f"THEN 'bogus' ELSE record_status END AS record_status) FROM read_parquet('{respondents}')) "
+                    f"TO '{changed}' (FORMAT parquet)")
+    os.replace(changed, respondents)
+    assert pipeline.run(allow_sample=False, force=True) == 1
+    results = check_results(instance)
+    rule = "accepted_values_stg_survey__respondents_record_status__current__superseded__quarantined"
+    assert {name for name, (passed, _) in results.items() if not passed} == {"row_rules_stg_survey__respondents_", rule}
+    assert results[rule][1]["dagster_dbt/failed_row_count"] == 1  # dbt's own test: one value not accepted
+    for other in ("not_null_stg_survey__respondents_line", "accepted_values_stg_survey__respondents_org_key_source__org_id__org_name"):
+        assert results[other][0] and "folded into" not in results[other][1]  # run on their own, and passed
+    assert "row_rules_fct_answer_" not in results  # downstream: skipped
+    assert published.read_bytes() == before
+
+
+def test_every_row_rule_is_folded_into_the_row_rules_test_of_its_node():
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    folds, every_rule = folded_tests(manifest)
+    assert len(every_rule) > 200 and {rule for rules in folds.values() for rule in rules} == every_rule
+    names = [node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "test"]
+    assert len(names) == len(set(names))  # a check is found by its test's name
+    # A build folds when each rule it selects comes with its row_rules test (a rule run on its own does not).
+    name, rules = "row_rules_fct_answer_", folds["row_rules_fct_answer_"]
+    assert folds_of_selection(manifest, {name, *rules, "unique_combination_int_survey__rows_wave_id__line"}) == {name: rules}
+    assert folds_of_selection(manifest, {name, *rules, *folds["row_rules_dim_wave_"][:1]}) == {}
+    assert folds_of_selection(manifest, set(rules)) == {}
 
 
 def test_a_grain_test_in_slices_finds_a_repeated_answer_in_every_slice(built):

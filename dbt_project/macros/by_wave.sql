@@ -96,7 +96,7 @@
     {%- set waves = rebuilt_waves() -%}
     {%- set kind = model.test_metadata.name if model.test_metadata is defined and model.test_metadata else none -%}
     {%- set columns = (model.test_metadata.kwargs.get('columns') or []) if kind else [] -%}
-    {%- set per_row = kind in ('not_null', 'accepted_values', 'within_range')
+    {%- set per_row = kind in var('row_rule_tests') or kind == 'row_rules'
                       or (kind == 'unique_combination' and 'wave_id' in columns) -%}
     {%- if waves is none or not per_row -%}
         {{ return(none) }}

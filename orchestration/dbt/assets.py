@@ -10,17 +10,17 @@ import importlib
 import shutil
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliInvocation, DbtCliResource, DbtProject,
-                         dbt_assets)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
-from orchestration.adapters import DbtCli, executes_in_this_process
+from orchestration.adapters import DbtCli, dbt_manifest, executes_in_this_process
 from orchestration.config import DBT_PROJECT_DIR, OWNERS, PUBLISHED_ASSET, WAREHOUSE_POOL, Settings, byte_size, environment, get_settings
+from orchestration.dbt.row_rules import RowRules
 from orchestration.dbt.waves import WavePlan, mark_pending, plan_build, record_good_build
 from orchestration.duck import read_only
 from orchestration.warehouse_lock import holding_warehouse_lock
@@ -91,17 +91,27 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
         import_in_background("great_expectations")  # the publication gate's, after dbt
     whole = (context.selected_asset_keys == context.assets_def.keys
              and context.selected_asset_check_keys == context.assets_def.check_keys)
+    rules = RowRules(context, dbt_manifest(dbt_project.manifest_path), translator, dbt_project)
+    failure = None
     with run_target(settings, context.run_id) as target:
         with environment(plan.env):  # dbt starts inside cli()
-            invocation = dbt.cli(["build", *plan.args, *(["--threads", "1"] if serial else [])], context=context,
-                                 target_path=target)
-        if settings.engine != "duckdb":
-            # No row counts on Spark: they would start a second Spark session in this process, next
-            # to dbt's, on the same single-user (Derby) metastore.
-            yield from invocation.stream()
-        else:
-            yield from with_row_counts_after(invocation, settings.warehouse_path)
-    if whole:  # reached only when dbt passed (a failure raises above)
+            invocation = dbt.cli(["build", *plan.args, *(["--threads", "1"] if serial else []), *rules.exclude_args()],
+                                 context=context, target_path=target)
+        events = rules.unfolded(invocation.stream())
+        try:
+            if settings.engine != "duckdb":
+                # No row counts on Spark: they would start a second Spark session in this process, next
+                # to dbt's, on the same single-user (Derby) metastore.
+                yield from events
+            else:
+                yield from with_row_counts_after(events, invocation.manifest, settings.warehouse_path)
+        except Exception as error:  # noqa: BLE001 (raised again below)
+            failure = error
+        with environment(plan.env):  # the failed row_rules tests' rules, on the same waves
+            yield from rules.rerun_failed(dbt, target)
+    if failure:
+        raise failure
+    if whole:  # reached only when dbt passed
         record_good_build(settings, plan)
 
 
@@ -129,7 +139,7 @@ def one_node_at_a_time(settings: Settings, plan: WavePlan) -> bool:
             and plan.raw_bytes > byte_size(settings.duckdb_memory) * SERIAL_ABOVE_SHARE_OF_MEMORY)
 
 
-def with_row_counts_after(invocation: DbtCliInvocation, warehouse: Path) -> Iterator:
+def with_row_counts_after(events: Iterable, manifest: Mapping[str, Any], warehouse: Path) -> Iterator:
     """The build's events, the models' output events once dbt has exited, with their row counts.
 
     Test results go to Dagster while dbt runs (storing them overlaps dbt's work). The models'
@@ -139,14 +149,14 @@ def with_row_counts_after(invocation: DbtCliInvocation, warehouse: Path) -> Iter
     """
     built, failure = [], None
     try:
-        for event in invocation.stream():
+        for event in events:
             if isinstance(event, (dg.Output, dg.AssetMaterialization)):
                 built.append(event)
             else:
                 yield event
     except Exception as error:  # noqa: BLE001 (raised again below)
         failure = error
-    yield from with_row_counts(built, warehouse, invocation.manifest)
+    yield from with_row_counts(built, warehouse, manifest)
     if failure:
         raise failure
 

@@ -2,6 +2,5 @@
 {% test within_range(model, column_name, min_value, max_value=none) %}
 select {{ column_name }}
 from {{ model }}
-where {{ column_name }} < {{ min_value }}
-{%- if max_value is not none %} or {{ column_name }} > {{ max_value }}{% endif %}
+where {{ out_of_range(column_name, min_value, max_value) }}
 {% endtest %}

@@ -1,0 +1,48 @@
+{#- The row rules folded into one query per model (tests/generic/row_rules.sql). -#}
+
+{#- The tests the row_rules test calling this folds: the row-rule tests of the node it is attached
+    to (`model` here is the test node being compiled). A folded test keeps dbt's defaults (an
+    error on any failing row, every row): a config the folded query cannot honour is refused. -#}
+{% macro row_rules_of_this_test() -%}
+    {%- set rules = [] -%}
+    {%- if not execute -%}{{ return(rules) }}{%- endif -%}  {#- the graph is there once dbt executes -#}
+    {%- for node in graph.nodes.values() | sort(attribute='name')
+            if node.resource_type == 'test' and node.attached_node == model.attached_node
+               and node.test_metadata and node.test_metadata.name in var('row_rule_tests') -%}
+        {%- set config = node.config -%}
+        {%- if config.where or config.limit or config.severity | lower != 'error' or config.fail_calc != 'count(*)'
+               or config.error_if != '!= 0' -%}
+            {{ exceptions.raise_compiler_error(node.name ~ ": a row-rule test with a where, limit, severity or threshold "
+                                               ~ "of its own cannot be folded into row_rules (macros/row_rules.sql)") }}
+        {%- endif -%}
+        {%- do rules.append(node) -%}
+    {%- endfor -%}
+    {%- if not rules -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": row_rules on a node without a row-rule test") }}
+    {%- endif -%}
+    {{ return(rules) }}
+{%- endmacro %}
+
+{#- The condition that a row breaks the rule `test` (a test node), as the rule's own test has it:
+    dbt's not_null and accepted_values (NULL passes; values quoted unless quote is false), and
+    tests/generic/within_range.sql. -#}
+{% macro row_rule_violation(test) -%}
+    {%- set kind, args = test.test_metadata.name, test.test_metadata.kwargs -%}
+    {%- if kind == 'not_null' -%}
+        {{ args.column_name }} is null
+    {%- elif kind == 'accepted_values' -%}
+        {{ args.column_name }} not in (
+        {%- for value in args['values'] -%}
+            {%- if args.get('quote', true) -%}'{{ value }}'{%- else -%}{{ value }}{%- endif -%}{{ ', ' if not loop.last }}
+        {%- endfor -%})
+    {%- elif kind == 'within_range' -%}
+        {{ out_of_range(args.column_name, args.min_value, args.get('max_value')) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(test.name ~ ": no row rule for a " ~ kind ~ " test") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A value outside [min_value, max_value] (max_value none: no upper bound); NULL is not outside. -#}
+{% macro out_of_range(column_name, min_value, max_value=none) -%}
+    {{ column_name }} < {{ min_value }}{% if max_value is not none %} or {{ column_name }} > {{ max_value }}{% endif %}
+{%- endmacro %}
