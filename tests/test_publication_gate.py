@@ -207,3 +207,4 @@ def test_the_list_of_checks_has_its_own_suite(sample_build, tmp_path):
         {}, tmp_path / "docs3").check({"quality_checks": twice})
     assert not one.success and [f["kind"] for f in one.failures] == ["plausibility"]
     assert not two.success and [f["expectation"] for f in two.failures] == ["expect_compound_columns_to_be_unique"]
+    assert written.check_name.iloc[0] in str(two.failures[0]["values"])  # a sample of what failed, for the alert
