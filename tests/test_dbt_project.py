@@ -91,6 +91,7 @@ def test_every_row_rule_is_folded_into_the_row_rules_test_of_its_node():
     assert folds_of_selection(manifest, {name, *rules, "unique_combination_int_survey__rows_wave_id__line"}) == {name: rules}
     assert folds_of_selection(manifest, {name, *rules, *folds["row_rules_dim_wave_"][:1]}) == {}
     assert folds_of_selection(manifest, set(rules)) == {}
+    assert folds_of_selection(manifest, {name, *rules[1:]}) == {name: rules[1:]}  # the rules not selected: no check
 
 
 def test_a_grain_test_in_slices_finds_a_repeated_answer_in_every_slice(built):

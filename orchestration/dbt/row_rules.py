@@ -41,14 +41,14 @@ def folded_tests(manifest: Mapping[str, Any]) -> tuple[dict[str, list[str]], set
 
 
 def folds_of_selection(manifest: Mapping[str, Any], selected: set[str]) -> dict[str, list[str]]:
-    """The ``row_rules`` tests of a build selecting the tests named ``selected``, with the tests each
-    folds; none when some row-rule test has no ``row_rules`` test (test_dbt_project) or a selected
+    """The ``row_rules`` tests of a build selecting the tests named ``selected``, with the selected
+    tests each folds; none when some row-rule test has no ``row_rules`` test (test_dbt_project) or a selected
     one's is not selected: the build leaves the row-rule tests out by their kind, or none of them."""
     folds, every_rule = folded_tests(manifest)
     folded_by = {rule: name for name, rules in folds.items() for rule in rules}
     if set(folded_by) != every_rule or any(folded_by[rule] not in selected for rule in every_rule & selected):
         return {}
-    return {name: rules for name, rules in folds.items() if name in selected}
+    return {name: [rule for rule in rules if rule in selected] for name, rules in folds.items() if name in selected}
 
 
 class RowRules:
