@@ -6,6 +6,7 @@ Defaults give the embedded setup (everything under ``data/`` in the project fold
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -209,9 +210,14 @@ def byte_size(text: str) -> int:
 
 def dbt_var(name: str) -> Any:
     """A dbt var as dbt_project.yml declares it (the one place of the settings dbt and Python share)."""
+    return _dbt_vars()[name]
+
+
+@functools.cache  # the dbt project is code: a process reads it once (a code change means a new process)
+def _dbt_vars() -> dict[str, Any]:
     import yaml  # dbt's and Dagster's dependency; imported here, where a setting needs it
 
-    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][name]
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
 
 
 def suppression_limit() -> int:

@@ -10,7 +10,7 @@ import importlib
 import shutil
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -92,21 +92,27 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     whole = (context.selected_asset_keys == context.assets_def.keys
              and context.selected_asset_check_keys == context.assets_def.check_keys)
     rules = RowRules(context, dbt_manifest(dbt_project.manifest_path), translator, dbt_project)
+    # No row counts on Spark: they would start a second Spark session in this process, next to
+    # dbt's, on the same single-user (Derby) metastore.
+    counts_rows = settings.engine == "duckdb"
     failure = None
     with run_target(settings, context.run_id) as target:
         with environment(plan.env):  # dbt starts inside cli()
             invocation = dbt.cli(["build", *plan.args, *(["--threads", "1"] if serial else []), *rules.exclude_args()],
                                  context=context, target_path=target)
-        events = rules.unfolded(invocation.stream())
+        # Test results go to Dagster while dbt runs (storing them overlaps dbt's work); on DuckDB the
+        # models' outputs wait until dbt exits, which holds the file, for their row counts. A failed
+        # build still reports what it did, and reruns its failed row rules, before its error is raised.
+        built = []
         try:
-            if settings.engine != "duckdb":
-                # No row counts on Spark: they would start a second Spark session in this process, next
-                # to dbt's, on the same single-user (Derby) metastore.
-                yield from events
-            else:
-                yield from with_row_counts_after(events, invocation.manifest, settings.warehouse_path)
+            for event in rules.unfolded(invocation.stream()):
+                if counts_rows and isinstance(event, (dg.Output, dg.AssetMaterialization)):
+                    built.append(event)
+                else:
+                    yield event
         except Exception as error:  # noqa: BLE001 (raised again below)
             failure = error
+        yield from with_row_counts(built, settings.warehouse_path, invocation.manifest)
         with environment(plan.env):  # the failed row_rules tests' rules, on the same waves
             yield from rules.rerun_failed(dbt, target)
     if failure:
@@ -137,28 +143,6 @@ def one_node_at_a_time(settings: Settings, plan: WavePlan) -> bool:
     survey set is large for its memory bound."""
     return (settings.engine == "duckdb"
             and plan.raw_bytes > byte_size(settings.duckdb_memory) * SERIAL_ABOVE_SHARE_OF_MEMORY)
-
-
-def with_row_counts_after(events: Iterable, manifest: Mapping[str, Any], warehouse: Path) -> Iterator:
-    """The build's events, the models' output events once dbt has exited, with their row counts.
-
-    Test results go to Dagster while dbt runs (storing them overlaps dbt's work). The models'
-    materializations wait until dbt exits: it holds the DuckDB file until then, and the tables' row
-    counts are read from it (and outputs go out in dbt's order, which Dagster needs topological). A
-    failed build still reports what it did before its error is raised.
-    """
-    built, failure = [], None
-    try:
-        for event in events:
-            if isinstance(event, (dg.Output, dg.AssetMaterialization)):
-                built.append(event)
-            else:
-                yield event
-    except Exception as error:  # noqa: BLE001 (raised again below)
-        failure = error
-    yield from with_row_counts(built, warehouse, manifest)
-    if failure:
-        raise failure
 
 
 def with_row_counts(events: list, warehouse: Path, manifest: Mapping[str, Any]) -> Iterator:
