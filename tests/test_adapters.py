@@ -62,6 +62,9 @@ def test_the_instance_of_dagster_yaml_stores_events_on_connections_it_keeps_open
         first = conn.connection.dbapi_connection
     with storage.run_connection(result.run_id) as conn:
         assert conn.connection.dbapi_connection is first  # the same SQLite connection, still open
+        # in WAL mode, committing without fsync (1 is NORMAL; SQLite's default, FULL, is 2)
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
 
     for n in range(SqliteEventLog.KEPT):  # other databases push the run's out of those kept open
         with storage.run_connection(f"other-{n}"):
