@@ -78,8 +78,9 @@ $(PROJECT_PATH): $(INSTALLED)
 
 manifest: $(MANIFEST)
 
+# A full parse: dbt's partial parsing can fail on a changed project (orchestration/dbt/assets.py, run_target).
 $(MANIFEST): $(INSTALLED) $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
-	cd dbt_project && ../$(BIN)/python -m orchestration.config ../$(BIN)/dbt parse --profiles-dir . --quiet
+	cd dbt_project && ../$(BIN)/python -m orchestration.config ../$(BIN)/dbt parse --no-partial-parse --profiles-dir . --quiet
 	touch $@
 
 # Debian's Chromium (the printable report, the browser tests) with poppler-utils (the PDF test),

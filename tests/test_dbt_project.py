@@ -10,7 +10,8 @@ import duckdb
 
 from conftest import dbt_by_hand
 from orchestration import pipeline
-from orchestration.config import DBT_PROJECT_DIR
+from orchestration.config import DBT_PROJECT_DIR, get_settings
+from orchestration.dbt.assets import PARSE_STATE, run_target
 from orchestration.dbt.row_rules import folded_tests, folds_of_selection
 from orchestration.definitions import defs
 
@@ -158,3 +159,22 @@ def test_dbt_error_tests_are_blocking_checks():
     assert blocking["unique_combination_int_survey__rows_wave_id__line"] is True
     assert blocking["assert_completed_respondents_match_response"] is True
     assert blocking["pandera_survey_contract"] is True
+
+
+def test_a_data_folders_parse_state_serves_the_same_dbt_project_only(dirs):
+    """dbt partial-parses from the folder's last state only when the project is the one that state
+    was parsed from; else it parses everything, as dbt's partial parsing can fail on a change."""
+    settings = get_settings()
+    with run_target(settings, "first", "code-a") as (target, parse_args):
+        assert parse_args == ["--no-partial-parse"]  # a new folder: no state
+        (target / PARSE_STATE).write_bytes(b"state of code-a")  # as dbt leaves it
+    with run_target(settings, "second", "code-a") as (target, parse_args):
+        assert parse_args == [] and (target / PARSE_STATE).read_bytes() == b"state of code-a"
+    assert not (settings.dbt_target_dir / "run-first").exists()  # only the last run's artifacts stay
+    with run_target(settings, "third", "code-b") as (target, parse_args):
+        assert parse_args == ["--no-partial-parse"] and not (target / PARSE_STATE).exists()
+        (target / PARSE_STATE).write_bytes(b"state of code-b")
+    with run_target(settings, "fourth", "code-a") as (target, parse_args):  # back to a: b's state is not a's
+        assert parse_args == ["--no-partial-parse"]
+    with run_target(settings, "fifth", "code-b") as (target, parse_args):
+        assert parse_args == [] and (target / PARSE_STATE).read_bytes() == b"state of code-b"

@@ -96,9 +96,10 @@ def siw_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     # dbt's, on the same single-user (Derby) metastore.
     counts_rows = settings.engine == "duckdb"
     failure = None
-    with run_target(settings, context.run_id) as target:
+    with run_target(settings, context.run_id, plan.code) as (target, parse_args):
         with environment(plan.env):  # dbt starts inside cli()
-            invocation = dbt.cli(["build", *plan.args, *(["--threads", "1"] if serial else []), *rules.exclude_args()],
+            invocation = dbt.cli(["build", *parse_args, *plan.args, *(["--threads", "1"] if serial else []),
+                                  *rules.exclude_args()],
                                  context=context, target_path=target)
         # Test results go to Dagster while dbt runs (storing them overlaps dbt's work); on DuckDB the
         # models' outputs wait until dbt exits, which holds the file, for their row counts. A failed
@@ -172,28 +173,37 @@ def with_row_counts(events: list, warehouse: Path, manifest: Mapping[str, Any]) 
 
 
 PARSE_STATE = "partial_parse.msgpack"
+PARSE_STATE_CODE = "partial_parse.code"  # the digest of the dbt project that state was parsed from
 
 
 @contextlib.contextmanager
-def run_target(settings: Settings, run_id: str) -> Iterator[Path]:
-    """dbt's target folder for one run, inside the data folder, starting from the folder's parse state.
+def run_target(settings: Settings, run_id: str, code: str) -> Iterator[tuple[Path, list[str]]]:
+    """dbt's target folder for one run, inside the data folder, and the parse arguments of its build.
 
     dagster-dbt gives each run a fresh target folder and seeds it with the project's parse state,
     which dbt discards whenever the profile differs (another data folder or memory bound): every
     run would parse the whole project. The state of this data folder's last run is kept instead,
     and only the last run's artifacts stay (runs of one folder hold its lock, one at a time).
+    That state is only used by the same dbt project (``code``, waves.project_digest): after a
+    change dbt parses everything (``--no-partial-parse``), since its partial parsing can fail on
+    what changed (a project macro overriding one of dbt's, calling a new macro, is "undefined";
+    dbt 1.11), and the failed parse would leave the state that fails every later run.
     """
     root = settings.dbt_target_dir
     target = root / f"run-{run_id}"
     target.mkdir(parents=True, exist_ok=True)
-    if (root / PARSE_STATE).exists():
+    code_file = root / PARSE_STATE_CODE
+    same_code = (root / PARSE_STATE).exists() and code_file.exists() and code_file.read_text(encoding="utf-8") == code
+    if same_code:
         shutil.copy2(root / PARSE_STATE, target / PARSE_STATE)  # dagster-dbt then keeps it
     try:
-        yield target
+        yield target, [] if same_code else ["--no-partial-parse"]
     finally:
         if (target / PARSE_STATE).exists():
+            code_file.unlink(missing_ok=True)  # first: a state is never taken for another code's
             shutil.copy2(target / PARSE_STATE, root / f"{PARSE_STATE}.tmp")
             (root / f"{PARSE_STATE}.tmp").replace(root / PARSE_STATE)
+            code_file.write_text(code, encoding="utf-8")
         for older in root.glob("run-*"):
             if older != target:
                 shutil.rmtree(older, ignore_errors=True)
