@@ -93,6 +93,7 @@ def test_every_page_opens_without_errors_and_without_network(pages):
         assert page["errors"] == [], path
         assert page["external"] == [], path  # offline: nothing but 127.0.0.1 is asked for
         assert "Error" not in page["text"] and "fejl i forespørgslen" not in page["text"], path
+        assert page["plainLinks"] == [], path  # every link in the text looks like one
 
 
 def test_front_page_headline_numbers_equal_the_publication(report, pages):

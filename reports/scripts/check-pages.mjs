@@ -1,6 +1,6 @@
 // Open report pages in headless Chromium (scripts/chromium.mjs)
 // and print, as JSON, per page: the console errors and page errors, the visible text, the
-// headline values by metric, the region links, the requests that left 127.0.0.1, the document's
+// headline values by metric, the region links, the links styled as plain text, the requests that left 127.0.0.1, the document's
 // language and title, and, at a desktop (1280 px) and a phone (390 px) width, how far the page
 // scrolls sideways and which elements stick out of it. A screenshot of every page at both widths
 // goes into <screenshot-dir> as <page>-<width>.png.
@@ -75,6 +75,14 @@ async function open(path, width, result) {
 			}
 		])));
 		result.regions = await page.$$eval('a[data-region]', (nodes) => nodes.map((n) => n.getAttribute('href')));
+		// Links in the page's text that a reader cannot tell from the text around them: the colour
+		// of their paragraph and no underline (a raw <a> gets neither from the page's styles).
+		result.plainLinks = await page.$$eval('#evidence-main-article p a[href]', (nodes) => nodes
+			.filter((a) => {
+				const own = getComputedStyle(a), around = getComputedStyle(a.parentElement);
+				return own.color === around.color && !own.textDecorationLine.includes('underline');
+			})
+			.map((a) => `${a.getAttribute('href')} "${a.textContent.trim().slice(0, 40)}"`));
 		result.downloads = await page.$$eval('button[aria-label="Hent som CSV"]', (nodes) => nodes.length);
 		result.tables = await page.$$eval('[data-table]', (nodes) => nodes.map((n) => n.getAttribute('data-table')));
 		// Share charts: their series colours, bars, interval whiskers, and the labels that leave the chart.
