@@ -1,9 +1,9 @@
 // Open report pages in headless Chromium (scripts/chromium.mjs)
 // and print, as JSON, per page: the console errors and page errors, the visible text, the
-// headline values by metric, the region links, the links styled as plain text, the requests that left 127.0.0.1, the document's
-// language and title, and, at a desktop (1280 px) and a phone (390 px) width, how far the page
-// scrolls sideways and which elements stick out of it. A screenshot of every page at both widths
-// goes into <screenshot-dir> as <page>-<width>.png.
+// headline values by metric, the region links, the links styled as plain text, the requests that
+// left 127.0.0.1, the document's language and title, and, at a desktop (1280 px) and a phone
+// (390 px) width, how far the page scrolls sideways and which elements stick out of it. A
+// screenshot of every page at both widths goes into <screenshot-dir> as <page>-<width>.png.
 // Usage: node scripts/check-pages.mjs <base-url> <out.json> <screenshot-dir> -- <path>...
 // The assertions live in the Python tests; this only observes.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
