@@ -27,8 +27,8 @@ class SqliteEventLog(SqliteEventLogStorage):
     own committed transaction, and the engines of the few databases last used are kept (the UI
     reads many runs' databases).
 
-    A commit does not wait for the disk (``synchronous=NORMAL``, on databases in WAL mode, as
-    Dagster makes them): an fsync an event was 2 to 3 s of a refresh's main thread. SQLite's
+    A commit does not wait for the disk (``synchronous=NORMAL``, in WAL mode, as Dagster makes
+    its databases): an fsync an event was 2 to 3 s of a refresh's main thread. SQLite's
     documented trade: no corruption, and committed events survive a crash of the process; only
     a power cut or a crash of the machine can lose the last ones, after which the run is dead
     anyway (``make run`` marks dead runs failed). The warehouse and the publication are DuckDB's.
@@ -52,7 +52,6 @@ class SqliteEventLog(SqliteEventLogStorage):
                 if shard not in self._initialized_dbs:
                     self._initdb(engine)
                     self._initialized_dbs.add(shard)
-                    engine.dispose()  # the next connection finds the database in WAL mode (_commit_without_fsync)
             self._engines[shard] = engine
             while len(self._engines) > self.KEPT:
                 self._engines.popitem(last=False)[1].dispose()
@@ -74,11 +73,12 @@ class SqliteEventLog(SqliteEventLogStorage):
 
 
 def _commit_without_fsync(connection, _record) -> None:
-    """A new SQLite connection of a WAL database commits without fsync (see SqliteEventLog)."""
+    """A new SQLite connection commits without fsync, in WAL mode (see SqliteEventLog)."""
     cursor = connection.cursor()
-    # NORMAL is safe from corruption in WAL mode only (which _initdb turns on for a new database).
-    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-        cursor.execute("PRAGMA synchronous=NORMAL")
+    # NORMAL is safe from corruption in WAL mode only. Dagster's _initdb turns it on for a new
+    # database, after its first connection; for every other database it is on already.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
