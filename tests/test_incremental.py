@@ -33,9 +33,11 @@ def deliver(data, wave: str, content: bytes, name: str = "files.parquet") -> Non
 
 
 @pytest.fixture
-def folder(dirs):
-    """A data folder with two waves and a warehouse file, whose last good build saw them as they are."""
+def folder(dirs, tmp_path, monkeypatch):
+    """A data folder with two waves and a warehouse file, whose last good build saw them as they are
+    (and passed the unit tests: on record in a folder of its own, not the checkout's)."""
     _, data = dirs
+    monkeypatch.setattr("orchestration.dbt.waves.UNIT_TESTS_PASSED", tmp_path / "unit-tests-passed")
     deliver(data, "2020-06", b"one")
     deliver(data, "2021-03", b"two")
     (data / "warehouse.duckdb").write_bytes(b"")
@@ -47,7 +49,7 @@ def folder(dirs):
 def test_a_build_rebuilds_only_the_waves_that_changed_or_went(folder):
     data, settings = folder
     assert plan_build(settings).waves == () and not plan_build(settings).full_refresh
-    assert plan_build(settings).args == ["--exclude-resource-type", "unit_test"]  # the code's first build ran them
+    assert plan_build(settings).args == ["--exclude-resource-type", "unit_test"]  # the first good build ran them
     deliver(data, "2021-03", b"two, re-delivered")
     deliver(data, "2022-01", b"three")
     assert plan_build(settings).waves == ("2021-03", "2022-01")
@@ -61,16 +63,36 @@ def test_a_build_rebuilds_only_the_waves_that_changed_or_went(folder):
 
 def test_without_a_good_build_a_new_project_or_a_warehouse_the_build_is_a_full_refresh(folder, monkeypatch):
     data, settings = folder
-    assert plan_build(settings, full_refresh=True).args == ["--full-refresh"]
+    assert plan_build(settings, full_refresh=True).args == ["--full-refresh", "--exclude-resource-type", "unit_test"]
     (data / "warehouse.duckdb").unlink()
     assert plan_build(settings).full_refresh
     (data / "warehouse.duckdb").write_bytes(b"")
-    monkeypatch.setattr("orchestration.dbt.waves.project_digest", lambda: "models changed")
-    assert plan_build(settings).full_refresh
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr("orchestration.dbt.waves.project_digest", lambda: "models changed")
+        assert plan_build(settings).full_refresh
     (data / "dbt" / RECORD).write_text("{not json")
     plan = plan_build(settings)
     assert plan.full_refresh and plan.waves is None and plan.env == {REBUILD_WAVES: ""}
+
+
+def test_the_unit_tests_run_until_a_good_build_of_the_code_on_the_engine_passed_them(folder, tmp_path, monkeypatch):
+    _, settings = folder  # its good build passed them
+    monkeypatch.setenv("SIW_DATA_DIR", str(tmp_path / "new"))
+    assert plan_build(get_settings()).args == ["--full-refresh", "--exclude-resource-type", "unit_test"]
+    with monkeypatch.context() as patch:
+        patch.setattr("orchestration.dbt.waves.project_digest", lambda: "models changed")
+        assert plan_build(get_settings()).args == ["--full-refresh"]
+        mark_pending(get_settings(), plan_build(get_settings()))  # ... and the build fails
+        assert plan_build(get_settings()).unit_tests
+    monkeypatch.setenv("SIW_ENGINE", "spark")
+    assert plan_build(get_settings()).args == ["--full-refresh"]
+    record_good_build(get_settings(), plan_build(get_settings()))
+    assert not plan_build(get_settings()).unit_tests
+    lock = tmp_path / "checkout" / "requirements.lock"  # other packages: dbt or an adapter updated
+    lock.parent.mkdir()
+    lock.write_text("dbt-core==0.0.0\n")
+    monkeypatch.setattr("orchestration.dbt.waves.PROJECT_ROOT", lock.parent)
+    assert plan_build(get_settings()).unit_tests and plan_build(settings).unit_tests
 
 
 def test_a_build_that_did_not_pass_leaves_its_waves_to_the_next_one(folder):

@@ -8,21 +8,25 @@ warehouse, the build is a full refresh. A build marks its waves pending in the r
 starts; only a good build clears them. So after a failed build, or a selection of assets in the UI,
 the waves it touched are rebuilt and tested again by the next build, even when their raw set went
 back to the recorded one: a failed test is never skipped by a later build that sees no change.
-The unit tests, which check the code on fixtures and not the data, run in the full refreshes: each
-new code's first build.
+The unit tests check the code on fixtures, not the data: they run in a build until a good build of
+the same code, engine and locked packages has passed them in any data folder of this checkout (its
+mark is kept beside the project's manifest), so a new data folder does not run them again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.config import DBT_PROJECT_DIR, REBUILD_WAVES, Settings, input_files
+from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, REBUILD_WAVES, Settings, input_files
 
 RECORD = "last-good-build.json"
+# One empty file for each code, engine and lock file whose unit tests passed in a good build.
+UNIT_TESTS_PASSED = DBT_PROJECT_DIR / "target" / "unit-tests-passed"
 # The ids the macros may quote as SQL literals; the landing zone's wave folders are named so.
 WAVE_ID = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -36,13 +40,14 @@ class WavePlan:
     versions: dict[str, str]  # each wave's raw version now
     code: str  # the dbt project's digest now
     raw_bytes: int = 0  # the raw survey set's size now
+    unit_tests: bool = True  # whether the build runs the unit tests
 
     @property
     def args(self) -> list[str]:
-        """dbt's arguments for the plan. Only a full refresh runs the unit tests: a build that is not
-        one has the code of the last good build, and the first good build of a code is a full
-        refresh, which ran and passed them (their fixtures are code too; about 5 s a build)."""
-        return ["--full-refresh"] if self.full_refresh else ["--exclude-resource-type", "unit_test"]
+        """dbt's arguments for the plan. The unit tests run only while no good build of this code and
+        engine has passed them (their fixtures are code too: about 3 s of a build)."""
+        return ((["--full-refresh"] if self.full_refresh else [])
+                + ([] if self.unit_tests else ["--exclude-resource-type", "unit_test"]))
 
     @property
     def env(self) -> dict[str, str]:
@@ -52,10 +57,12 @@ class WavePlan:
     def describe(self) -> str:
         """One line for the run's log."""
         if self.full_refresh:
-            return "full refresh of the wave-keyed models (no good build on record, or the dbt project changed)"
-        if self.waves is None:
-            return "every wave rebuilt"
-        return f"waves rebuilt: {', '.join(self.waves) or 'none (no wave changed)'}"
+            what = "full refresh of the wave-keyed models (no good build on record, or the dbt project changed)"
+        elif self.waves is None:
+            what = "every wave rebuilt"
+        else:
+            what = f"waves rebuilt: {', '.join(self.waves) or 'none (no wave changed)'}"
+        return what + ("; with the unit tests (no good build has passed them for this code)" if self.unit_tests else "")
 
 
 def raw_versions(raw_dir: Path) -> tuple[dict[str, str], int]:
@@ -85,6 +92,13 @@ def project_digest() -> str:
     return digest.hexdigest()
 
 
+def unit_tests_mark(code: str, engine: str) -> Path:
+    """The mark of unit tests passed by the dbt project ``code`` on ``engine`` with the locked
+    packages (dbt and its adapters among them)."""
+    lock = (PROJECT_ROOT / "requirements.lock").read_bytes()
+    return UNIT_TESTS_PASSED / hashlib.sha256(f"{code}\0{engine}\0".encode() + lock).hexdigest()
+
+
 def read_record(settings: Settings) -> dict | None:
     """The last good build's record (None when there is none or it cannot be read)."""
     try:
@@ -106,15 +120,16 @@ def write_record(settings: Settings, record: dict) -> None:
 def plan_build(settings: Settings, full_refresh: bool = False) -> WavePlan:
     """The plan of the next build of this data folder (``full_refresh`` forces one)."""
     (versions, raw_bytes), code = raw_versions(settings.raw_dir), project_digest()
+    unit_tests = not unit_tests_mark(code, settings.engine).exists()
     record = read_record(settings)
     if full_refresh or not record or record.get("code") != code or not settings.engine_warehouse.exists():
-        return WavePlan(True, None, versions, code, raw_bytes)
+        return WavePlan(True, None, versions, code, raw_bytes, unit_tests)
     pending = record.get("pending", [])
     if pending == "all":
-        return WavePlan(False, None, versions, code, raw_bytes)
+        return WavePlan(False, None, versions, code, raw_bytes, unit_tests)
     before = record.get("waves", {})
     changed = {w for w, v in versions.items() if before.get(w) != v} | (set(before) - set(versions)) | set(pending)
-    return WavePlan(False, tuple(sorted(changed)), versions, code, raw_bytes)
+    return WavePlan(False, tuple(sorted(changed)), versions, code, raw_bytes, unit_tests)
 
 
 def mark_pending(settings: Settings, plan: WavePlan) -> None:
@@ -131,5 +146,11 @@ def mark_pending(settings: Settings, plan: WavePlan) -> None:
 
 
 def record_good_build(settings: Settings, plan: WavePlan) -> None:
-    """After a build of the whole project that passed: the next build starts from it."""
+    """After a build of the whole project that passed: the next build starts from it, and the unit
+    tests it ran are on record for its code (a checkout that cannot be written runs them again)."""
     write_record(settings, {"code": plan.code, "waves": plan.versions, "pending": []})
+    if plan.unit_tests:
+        with contextlib.suppress(OSError):
+            mark = unit_tests_mark(plan.code, settings.engine)
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()
