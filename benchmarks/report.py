@@ -13,7 +13,8 @@ PLOT = PROJECT_ROOT / "docs" / "benchmarks.png"
 def _row(size: dict) -> str:
     report, data_only = size.get("report", {}), size.get("report_data", {})
     data_only_mode = "" if data_only.get("mode", "data") == "data" else f" ({data_only['mode']} build)"
-    return (f"| {size['invited']:,} | {size['landing_mib']} | {size['cold']['seconds']} | "
+    unit_tests = " (u)" if size["cold"].get("unit_tests") else ""
+    return (f"| {size['invited']:,} | {size['landing_mib']} | {size['cold']['seconds']}{unit_tests} | "
             f"{size['cold']['peak_rss_mib']:,} | {size['floor']['seconds']} | {size['floor']['peak_rss_mib']:,} | "
             f"{size['ratio_cold_to_floor']} | {'yes' if size['floor_equal'] else '**no**'} | "
             f"{size['no_change']['seconds']} | {size['one_wave']['seconds']} | "
@@ -90,6 +91,8 @@ def _measured(data: dict, source: Path) -> list[str]:
         *TABLE_HEAD,
         *[_row(s) for s in data["sizes"]],
         "",
+        *(["(u): the cold refresh ran dbt's unit tests: no build of this code had passed them in the checkout.", ""]
+          if any(s["cold"].get("unit_tests") for s in data["sizes"]) else []),
         "Time per stage of the cold refresh and of the one-wave change (Dagster steps, longest first;",
         "the one-wave change's steps under 0.5 s left out):",
         "",

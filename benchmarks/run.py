@@ -3,8 +3,9 @@
 For each size of the ladder a landing tree is generated (not timed, UTF-8 CSV so that the floor
 can read it), then, each in its own process and measured from outside (wall time, peak RSS of the
 whole process tree sampled every 50 ms): a cold full refresh (`python -m orchestration.pipeline`
-with the report off), the floor (`benchmarks/floor.sql`, checked equal to the publication), a
-no-change refresh, a one-wave change (wave 2021-03 re-delivered with other answers) and the report
+with the report off; it runs dbt's unit tests only when no build of the code in this checkout has
+passed them, and BENCHMARKS.md marks it then), the floor (`benchmarks/floor.sql`, checked equal to
+the publication), a no-change refresh, a one-wave change (wave 2021-03 re-delivered with other answers) and the report
 build; once per run the load of the Dagster code location; with --full (or --spark) also a cold refresh with dbt on Spark (SIW_ENGINE=spark) at the
 first size. Stage times come from the Dagster event log. Results go to benchmarks/results/ and
 BENCHMARKS.md (table and plot). A benchmark reports; it never fails on a figure.
@@ -28,6 +29,7 @@ from pathlib import Path
 import psutil
 
 from orchestration.config import PROJECT_ROOT
+from orchestration.dbt.waves import project_digest, unit_tests_mark
 from orchestration.sample_exports import write_landing_tree
 
 QUICK = (2_300, 23_000)
@@ -125,7 +127,9 @@ def bench_size(invited: int, work: Path, report: bool, spark: bool = False) -> d
     refresh = [sys.executable, "-m", "orchestration.pipeline", "--no-sample"]
     published = data / "published" / "report.duckdb"
 
+    unit_tests = not unit_tests_mark(project_digest(), "duckdb").exists()  # the code's first build runs them
     result["cold"] = measure(refresh, env)
+    result["cold"]["unit_tests"] = unit_tests
     if result["cold"]["exit_code"] != 0:
         raise SystemExit(f"benchmark: the cold refresh at {invited:,} invited failed:\n{result['cold']['tail']}")
     cold_publication = root / "cold-publication.duckdb"  # other data than after the one-wave change
