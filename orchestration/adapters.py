@@ -1,6 +1,7 @@
-"""The project's uses of Dagster's and dagster-dbt's internals, each behind one function or class.
+"""The project's uses of Dagster's, dagster-dbt's and Great Expectations' internals, each behind one
+function or class.
 
-Neither library offers a public way to do what is needed here; ``tests/test_adapters.py`` fails
+None of them offers a public way to do what is needed here; ``tests/test_adapters.py`` fails
 loudly when a new version changes what these rely on. (The instance's storage is in
 ``orchestration/instance_storage.py``, which only the instance imports: its Dagster modules would
 add half a second to loading the code location.) (Evidence's offline parquet is a patch
@@ -71,3 +72,48 @@ def executes_in_this_process(context: dg.AssetExecutionContext, key: dg.AssetKey
     """Whether this run materialises ``key`` in this step's process (not in a step process of its own)."""
     return (context.job_def.executor_def.name in IN_PROCESS_EXECUTORS
             and key in context.job_def.asset_layer.asset_graph.executable_asset_keys)  # of the run's subset
+
+
+def read_expectation_kwargs_once() -> None:
+    """Great Expectations' expectations read their configuration once per lookup of their kwargs.
+
+    ``Expectation.configuration`` builds a new configuration on each access (a pydantic dump of the
+    expectation), and GE 1.x's ``_get_domain_kwargs``, ``_get_success_kwargs`` and
+    ``_get_runtime_kwargs`` access it once for each key: a quarter of the publication gate's
+    validation time (BENCHMARKS.md, issue 23). These versions read it once a call and return the
+    same values. Idempotent; called where a gate starts, as Great Expectations is imported there.
+    """
+    from great_expectations.expectations.expectation import Expectation, parse_result_format
+
+    if REPLACED_EXPECTATION_METHODS:
+        return
+
+    def lookup(expectation: Expectation, kwargs: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+        return {key: kwargs.get(key, expectation._get_default_value(key)) for key in keys}  # noqa: SLF001
+
+    def _get_domain_kwargs(self: Expectation) -> dict[str, Any]:
+        return lookup(self, self.configuration.kwargs, self.domain_keys)
+
+    def _get_success_kwargs(self: Expectation) -> dict[str, Any]:
+        return {**lookup(self, self.configuration.kwargs, self.success_keys), **self._get_domain_kwargs()}
+
+    def _get_runtime_kwargs(self: Expectation, runtime_configuration: dict | None = None) -> dict:
+        runtime_configuration = runtime_configuration or {}
+        kwargs = self.configuration.kwargs
+        runtime_kwargs = {key: runtime_configuration[key] if key in runtime_configuration
+                          else kwargs[key] if key in kwargs
+                          else self._get_default_value(key) if key in self.__fields__
+                          else self._get_success_kwarg(key)  # not a field: its warning, as upstream
+                          for key in self.runtime_keys}
+        runtime_kwargs.update(self._get_success_kwargs())
+        runtime_kwargs["result_format"] = parse_result_format(runtime_kwargs["result_format"])
+        return runtime_kwargs
+
+    for method in (_get_domain_kwargs, _get_success_kwargs, _get_runtime_kwargs):
+        REPLACED_EXPECTATION_METHODS[method.__name__] = getattr(Expectation, method.__name__)
+        setattr(Expectation, method.__name__, method)
+
+
+# Great Expectations' own methods that read_expectation_kwargs_once replaced, by name (the tests
+# compare them with their replacements).
+REPLACED_EXPECTATION_METHODS: dict[str, Any] = {}

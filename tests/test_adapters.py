@@ -13,9 +13,10 @@ import dagster as dg
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster_dbt import DbtCliResource
 
-from orchestration.adapters import DbtCli, free_pool_slots
+from orchestration.adapters import REPLACED_EXPECTATION_METHODS, DbtCli, free_pool_slots, read_expectation_kwargs_once
 from orchestration.instance_storage import SqliteEventLog
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT, REPORTS_DIR
+from orchestration.quality.publication_gate import load_suite, suite_tables
 
 
 def test_the_dbt_resource_starts_dbt_without_its_version_subprocess_or_an_in_process_adapter():
@@ -83,3 +84,30 @@ def test_the_instance_of_dagster_yaml_stores_events_on_connections_it_keeps_open
     loaded = subprocess.run([sys.executable, "-c", "import dagster as dg; print(type(dg.DagsterInstance.get()."
                              "event_log_storage).__name__)"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert loaded.stdout.strip() == "SqliteEventLog", loaded.stderr[-2000:]
+
+
+def test_great_expectations_reads_an_expectations_configuration_once_a_lookup_with_the_same_values(monkeypatch):
+    from great_expectations.expectations.expectation import Expectation
+
+    read_expectation_kwargs_once()
+    read_expectation_kwargs_once()  # again: Great Expectations' own methods stay on record
+    assert sorted(REPLACED_EXPECTATION_METHODS) == ["_get_domain_kwargs", "_get_runtime_kwargs", "_get_success_kwargs"]
+    assert all(m.__module__.startswith("great_expectations.") for m in REPLACED_EXPECTATION_METHODS.values())
+    upstream = REPLACED_EXPECTATION_METHODS
+    expectations = [e for table in suite_tables() for e in load_suite(table).expectations]  # every kind the gate runs
+    assert len({type(e) for e in expectations}) >= 5
+    for e in expectations:
+        assert e._get_domain_kwargs() == upstream["_get_domain_kwargs"](e)
+        assert e._get_success_kwargs() == upstream["_get_success_kwargs"](e)
+        for runtime in (lambda: None, lambda: {"result_format": "BASIC"},
+                        lambda: {"result_format": {"result_format": "SUMMARY"}, "catch_exceptions": True}):
+            assert e._get_runtime_kwargs(runtime()) == upstream["_get_runtime_kwargs"](e, runtime())
+
+    built = []
+    configuration = Expectation.configuration
+    monkeypatch.setattr(Expectation, "configuration", property(lambda self: built.append(1) or configuration.fget(self)))
+    expectations[0]._get_runtime_kwargs({"result_format": "BASIC"})
+    assert len(built) == 3  # once in each of the three lookups
+    built.clear()
+    upstream["_get_runtime_kwargs"](expectations[0], {"result_format": "BASIC"})
+    assert len(built) > 3  # once for each key

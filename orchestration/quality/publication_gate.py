@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from orchestration.adapters import read_expectation_kwargs_once
 from orchestration.config import EXPECTATIONS_DIR, SEEDS_DIR, suppression_limit
 from orchestration.duck import read_only
 from orchestration.quality.disclosure import ORG_SEGMENTS, add_derivable
@@ -200,6 +201,7 @@ class Gate:
     def __init__(self, params: dict, docs_dir: Path):
         import great_expectations as gx
 
+        read_expectation_kwargs_once()
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self.params = params
         self.context = gx.get_context(mode="ephemeral")
