@@ -75,8 +75,8 @@ class SqliteEventLog(SqliteEventLogStorage):
 def _commit_without_fsync(connection, _record) -> None:
     """A new SQLite connection commits without fsync, in WAL mode (see SqliteEventLog)."""
     cursor = connection.cursor()
-    # NORMAL is safe from corruption in WAL mode only. Dagster's _initdb turns it on for a new
-    # database, after its first connection; for every other database it is on already.
+    # NORMAL is safe from corruption in WAL mode only. Dagster turns WAL on as well, but in
+    # _initdb, after a new database's first connection; on every other database it is on already.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
