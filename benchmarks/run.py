@@ -5,10 +5,11 @@ can read it), then, each in its own process and measured from outside (wall time
 whole process tree sampled every 50 ms): a cold full refresh (`python -m orchestration.pipeline`
 with the report off; it runs dbt's unit tests only when no build of the code in this checkout has
 passed them, and BENCHMARKS.md marks it then), the floor (`benchmarks/floor.sql`, checked equal to
-the publication), a no-change refresh, a one-wave change (wave 2021-03 re-delivered with other answers) and the report
-build; once per run the load of the Dagster code location; with --full (or --spark) also a cold refresh with dbt on Spark (SIW_ENGINE=spark) at the
-first size. Stage times come from the Dagster event log. Results go to benchmarks/results/ and
-BENCHMARKS.md (table and plot). A benchmark reports; it never fails on a figure.
+the publication), a no-change refresh, a one-wave change (wave 2021-03 re-delivered with other
+answers) and the report build; once per run the load of the Dagster code location; with --full
+(or --spark) also a cold refresh with dbt on Spark (SIW_ENGINE=spark) at the first size. Stage
+times come from the Dagster event log. Results go to benchmarks/results/ and BENCHMARKS.md (table
+and plot). A benchmark reports; it never fails on a figure.
 """
 
 from __future__ import annotations
